@@ -24,3 +24,16 @@ export class ConfigError extends AppError {
     super('CONFIG_INVALID', `${variable}: ${problem}`, { variable });
   }
 }
+
+/**
+ * An error that retrying cannot fix (bad input, missing record, a transaction the network refused
+ * for good). Job processors turn it into BullMQ's UnrecoverableError and tell the user.
+ */
+export class PermanentError extends AppError {}
+
+/** A record a job or command names does not exist. */
+export class NotFoundError extends PermanentError {
+  constructor(entity: string, id: string) {
+    super('NOT_FOUND', `${entity} ${id} not found`, { entity, id });
+  }
+}

@@ -22,7 +22,10 @@ const stellarAsset = z.union([
   z.object({ code: z.string().regex(/^[A-Za-z0-9]{1,12}$/), issuer: z.string() }),
 ]);
 
-/** An operation the caller declares it wants signed. Anything in the envelope not declared is refused. */
+/**
+ * An operation the caller declares it wants signed. Anything in the envelope not declared is refused.
+ * Amounts are compared exactly after normalizing to 7 decimals ("2" equals "2.0000000").
+ */
 export const declaredStellarOperation = z.discriminatedUnion('type', [
   z.object({ type: z.literal('createAccount'), destination: z.string(), startingBalance: stellarAmount }),
   z.object({ type: z.literal('payment'), destination: z.string(), asset: stellarAsset, amount: stellarAmount }),
@@ -34,6 +37,7 @@ export const signStellarRequest = z.object({
   networkPassphrase: z.string().min(1),
   /** Base64 TransactionEnvelope XDR, unsigned or partly signed. */
   transactionXdr: z.string().min(1).max(100_000),
+  /** Every operation of the envelope, in envelope order; an envelope with any other operation is refused. */
   declaredOperations: z.array(declaredStellarOperation).min(1).max(100),
 });
 export type SignStellarRequest = z.infer<typeof signStellarRequest>;
@@ -83,12 +87,40 @@ export const signerErrorCodes = [
   'REPLAYED_REQUEST',
   'INVALID_REQUEST',
   'UNKNOWN_KEY',
+  /** The ref already names a key on the other chain. */
+  'KEY_REF_CONFLICT',
   'WRONG_NETWORK',
   'WRONG_SOURCE',
   'UNDECLARED_OPERATION',
+  /** An envelope kind the signer never signs (Stellar fee bumps). */
+  'UNSUPPORTED_TRANSACTION',
+  /** The fee the transaction may charge is above the signer's cap: fees move money too. */
+  'FEE_TOO_HIGH',
   'AUDIT_UNAVAILABLE',
+  'INTERNAL_ERROR',
 ] as const;
 export type SignerErrorCode = (typeof signerErrorCodes)[number];
+
+/**
+ * HTTP status of each refusal. 401: the request itself is not trusted; 403: the signer understood
+ * and will not sign; 5xx: the signer could not decide, so a retry with a new request id may succeed.
+ * A body over the size limit is answered 413 with INVALID_REQUEST.
+ */
+export const signerErrorStatus: Record<SignerErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  STALE_REQUEST: 401,
+  REPLAYED_REQUEST: 401,
+  INVALID_REQUEST: 400,
+  UNKNOWN_KEY: 404,
+  KEY_REF_CONFLICT: 409,
+  WRONG_NETWORK: 403,
+  WRONG_SOURCE: 403,
+  UNDECLARED_OPERATION: 403,
+  UNSUPPORTED_TRANSACTION: 403,
+  FEE_TOO_HIGH: 403,
+  AUDIT_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+};
 export const signerErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** The routes, so client and server cannot disagree on a path. */

@@ -5,6 +5,13 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 
 // The npm package imports its .wasm as an ES module, which Node 20 cannot do without a flag,
 // so the module is instantiated here against the package's own JS glue.
+/** Node has WebAssembly; this project's `lib` setting leaves out its DOM-side declarations. */
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: Record<string, unknown> }>;
+}
+
 const packageDir = new URL('../../node_modules/@prisma/schema-engine-wasm/', import.meta.url);
 
 /** The subset of Prisma's WASM schema engine this project drives. */
@@ -33,8 +40,8 @@ export function readSchemaFiles(): { path: string; content: string }[] {
 /** Starts the schema engine against the database at `connectionString` (never a shadow database). */
 export async function startSchemaEngine(connectionString: string): Promise<SchemaEngine> {
   const glue = await import(new URL('schema_engine_bg.js', packageDir).href);
-  const module = await WebAssembly.compile(readFileSync(new URL('schema_engine_bg.wasm', packageDir)));
-  const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': glue });
+  const module = await wasm.compile(readFileSync(new URL('schema_engine_bg.wasm', packageDir)));
+  const instance = await wasm.instantiate(module, { './schema_engine_bg.js': glue });
   glue.__wbg_set_wasm(instance.exports);
   (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
   const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(catalogReadablePool(connectionString)));

@@ -1,0 +1,137 @@
+// Composition root of the bot process: config, logger, dependencies, bot, HTTP server.
+import { pathToFileURL } from 'node:url';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { apiThrottler } from '@grammyjs/transformer-throttler';
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import { RedisAdapter } from '@grammyjs/storage-redis';
+import { loadBotConfig, type BotConfig } from '../core/config.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import { createPrismaClient } from '../core/adapters/prisma-client.ts';
+import { connectRedis } from '../core/adapters/redis.ts';
+import { createUserRepository } from '../core/adapters/user-repository.ts';
+import { createWalletRepository } from '../core/adapters/wallet-repository.ts';
+import { createUpdateLog } from '../core/adapters/update-log.ts';
+import { createJobProducer } from '../core/adapters/job-producer.ts';
+import { createStellarNetwork } from '../core/adapters/stellar-horizon.ts';
+import { createEvmNetwork } from '../core/adapters/evm-rpc.ts';
+import { createBot } from './create-bot.ts';
+import { createBotServer } from './server.ts';
+import { publishCommandMenus } from './commands.ts';
+import { createBotI18n } from './i18n.ts';
+import type { SessionData } from './context.ts';
+import type { I18n } from '@grammyjs/i18n';
+
+const ALLOWED_UPDATES = ['message', 'callback_query', 'inline_query', 'pre_checkout_query'] as const;
+const SESSION_TTL_SECONDS = 90 * 24 * 3600;
+
+/** A running bot process; `stop()` shuts it down gracefully. */
+export interface RunningBot {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the bot process with `config`; used by `main` below and by end-to-end tests in-process. */
+export async function startBotProcess(config: BotConfig, logger: Logger): Promise<RunningBot> {
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  const sessionsRedis = await connectRedis(config.REDIS_URL, 'sessions');
+  const producerRedis = await connectRedis(config.REDIS_URL, 'producer');
+  const jobs = createJobProducer(producerRedis);
+  const stellar = createStellarNetwork({
+    horizonUrl: config.stellar.horizonUrl,
+    friendbotUrl: config.stellar.friendbotUrl,
+    passphrase: config.stellar.passphrase,
+  });
+  const evm = createEvmNetwork({ rpcUrl: config.EVM_RPC_URL, chainId: config.EVM_CHAIN_ID });
+
+  const bot = createBot(
+    config.BOT_TOKEN,
+    {
+      logger,
+      users: createUserRepository(prisma),
+      wallets: createWalletRepository(prisma),
+      updates: createUpdateLog(prisma),
+      jobs,
+      stellar,
+      evm,
+      evmChainId: config.EVM_CHAIN_ID,
+    },
+    {
+      apiRoot: config.TELEGRAM_API_ROOT,
+      sessionStorage: new RedisAdapter<SessionData>({ instance: sessionsRedis, ttl: SESSION_TTL_SECONDS }),
+    },
+  );
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
+  bot.api.config.use(apiThrottler());
+  await bot.init();
+  await publishCommandMenus(bot.api, createBotI18n() as I18n<never>);
+
+  const webhookPath = config.WEBHOOK_URL ? new URL(config.WEBHOOK_URL).pathname : undefined;
+  const server = createBotServer({
+    bot,
+    logger,
+    webhook: config.BOT_MODE === 'webhook' ? { path: webhookPath!, secret: config.WEBHOOK_SECRET! } : undefined,
+    isReady: async () => {
+      await Promise.all([prisma.$queryRaw`SELECT 1`, sessionsRedis.ping()]);
+      return true;
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+
+  let runner: RunnerHandle | undefined;
+  if (config.BOT_MODE === 'webhook') {
+    await bot.api.setWebhook(config.WEBHOOK_URL!, {
+      secret_token: config.WEBHOOK_SECRET,
+      allowed_updates: ALLOWED_UPDATES,
+    });
+  } else {
+    await bot.api.deleteWebhook();
+    runner = run(bot, { runner: { fetch: { allowed_updates: ALLOWED_UPDATES } } });
+  }
+  logger.info({ mode: config.BOT_MODE, port, username: bot.botInfo.username }, 'bot started');
+
+  return {
+    port,
+    async stop() {
+      if (runner?.isRunning()) await runner.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs.close();
+      evm.destroy();
+      await Promise.all([prisma.$disconnect(), sessionsRedis.quit(), producerRedis.quit()]);
+      logger.info('bot stopped');
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: BotConfig;
+  try {
+    config = loadBotConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`config error: ${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({
+    name: 'bot',
+    level: config.LOG_LEVEL,
+    secrets: [config.BOT_TOKEN, config.WEBHOOK_SECRET],
+  });
+  const running = await startBotProcess(config, logger);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

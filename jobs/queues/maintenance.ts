@@ -1,0 +1,11 @@
+import type { WorkerOptions } from 'bullmq';
+
+/** Housekeeping: one job at a time, on a schedule. */
+export const maintenanceWorkerOptions = {
+  concurrency: 1,
+  lockDuration: 120_000,
+} satisfies Partial<WorkerOptions>;
+
+/** Every hour, forget update ids older than two days (Telegram stops redelivering after one). */
+export const PRUNE_UPDATES_EVERY_MS = 3600_000;
+export const UPDATE_ID_RETENTION_MS = 2 * 24 * 3600_000;
