@@ -3,7 +3,7 @@
  * decimals, stroops, signed 64-bit on the ledger) and EVM native amounts (18 decimals, wei, 256-bit).
  * No floating point anywhere: a float cannot hold 0.1 XLM exactly, let alone 2^63 stroops.
  */
-import { AppError } from '../errors.ts';
+import { PermanentError } from '../errors.ts';
 
 /** Stroops in one lumen (XLM). */
 export const STROOPS_PER_LUMEN = 10_000_000n;
@@ -20,13 +20,16 @@ export const MAX_UINT256 = 2n ** 256n - 1n;
 export type InvalidAmountReason = 'format' | 'too_many_decimals' | 'too_large';
 
 /** An amount string is not a plain non-negative decimal that fits the target unit. */
-export class InvalidAmountError extends AppError {
+export class InvalidAmountError extends PermanentError {
   constructor(
     readonly reason: InvalidAmountReason,
     readonly decimals: number,
   ) {
     // The input itself is left out of the fields: it may be user text of any length.
-    super('AMOUNT_INVALID', `amount is invalid (${reason}, at most ${decimals} decimals)`, { reason, decimals });
+    super('AMOUNT_INVALID', `amount is invalid (${reason}, at most ${decimals} decimals)`, {
+      reason,
+      decimals,
+    });
   }
 }
 

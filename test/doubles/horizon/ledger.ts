@@ -197,6 +197,21 @@ export class HorizonLedger {
     return [...this.byHash.values()];
   }
 
+  /**
+   * Sets (or, with `null`, removes) a data entry of an account directly, as a `manageData`
+   * operation would; each entry is a subentry. Returns false if the account does not exist.
+   */
+  setData(address: string, name: string, value: string | null): boolean {
+    const account = this.accounts.get(address);
+    if (!account) return false;
+    const had = account.data.has(name);
+    if (value === null) account.data.delete(name);
+    else account.data.set(name, Buffer.from(value, 'utf8').toString('base64'));
+    account.subentries += (account.data.has(name) ? 1 : 0) - (had ? 1 : 0);
+    account.lastModifiedLedger = this.latest.sequence;
+    return true;
+  }
+
   /** Closes a ledger without transactions. */
   closeEmptyLedger(): LedgerHeader {
     return this.closeLedger([], 0, 0);
@@ -227,8 +242,8 @@ export class HorizonLedger {
   }
 
   /**
-   * Friendbot: creates the account with 10,000 XLM, or tops it up to that if it holds less
-   * (friendbot's behaviour since 2024); refuses an account already at or above it.
+   * Friendbot: creates the account with 10,000 XLM; an existing account holding less gets another
+   * 10,000 XLM (friendbot's behaviour since 2024); one at or above that is refused.
    */
   friendbot(address: string): FriendbotResult {
     if (!StrKey.isValidEd25519PublicKey(address)) return { status: 'invalid_address' };
@@ -263,7 +278,10 @@ export class HorizonLedger {
     return this.submit(tx.toXDR());
   }
 
-  private checkValid(tx: Transaction, feeCharged: bigint): { code: TxCode; operations?: OpOutcome[] } | undefined {
+  private checkValid(
+    tx: Transaction,
+    feeCharged: bigint,
+  ): { code: TxCode; operations?: OpOutcome[] } | undefined {
     if (tx.operations.length === 0) return { code: 'txMissingOperation' };
     const closeTime = BigInt(Math.floor(this.now() / 1000));
     if (tx.timeBounds) {
@@ -306,7 +324,10 @@ export class HorizonLedger {
   private apply(tx: Transaction, hash: string, envelopeXdr: string, feeCharged: bigint): TransactionEntry {
     const ledgerSequence = this.latest.sequence + 1;
     const rules = this.rules(ledgerSequence);
-    const ledgerState = new LedgerState({ get: (id) => this.accounts.get(id), set: (entry) => this.accounts.set(entry.id, entry) });
+    const ledgerState = new LedgerState({
+      get: (id) => this.accounts.get(id),
+      set: (entry) => this.accounts.set(entry.id, entry),
+    });
     // Fee and sequence number are taken before the operations run and stay taken if they fail.
     const source = ledgerState.load(accountIdOf(tx.source))!;
     source.balance -= feeCharged;
@@ -323,14 +344,18 @@ export class HorizonLedger {
     if (successful) txState.commit(ledgerSequence);
     ledgerState.commit(ledgerSequence);
 
-    const { resultXdr, resultCodes } = transactionResult(successful ? 'txSuccess' : 'txFailed', feeCharged, outcomes);
+    const { resultXdr, resultCodes } = transactionResult(
+      successful ? 'txSuccess' : 'txFailed',
+      feeCharged,
+      outcomes,
+    );
     const header = this.closeLedger([hash], successful ? 1 : 0, tx.operations.length);
     const entry: TransactionEntry = {
       hash,
       ledger: header.sequence,
       createdAt: header.closedAt,
       successful,
-      sourceAccount: tx.source,
+      sourceAccount: accountIdOf(tx.source),
       sourceAccountSequence: tx.sequence,
       feeCharged,
       maxFee: BigInt(tx.fee),
@@ -369,7 +394,9 @@ export class HorizonLedger {
     const sequence = previous.sequence + 1;
     const header: LedgerHeader = {
       sequence,
-      hash: createHash('sha256').update(`${sequence}:${previous.hash}:${hashes.join(',')}`).digest('hex'),
+      hash: createHash('sha256')
+        .update(`${sequence}:${previous.hash}:${hashes.join(',')}`)
+        .digest('hex'),
       prevHash: previous.hash,
       closedAt: new Date(Math.max(this.now(), previous.closedAt.getTime())),
       transactionHashes: hashes,

@@ -96,9 +96,19 @@ function applyCreateAccount(
   return { kind: 'createAccount', code: 'createAccountSuccess' };
 }
 
-function applyPayment(sourceId: string, body: Operation.Payment, state: LedgerState, rules: LedgerRules): OpOutcome {
+function applyPayment(
+  sourceId: string,
+  body: Operation.Payment,
+  state: LedgerState,
+  rules: LedgerRules,
+): OpOutcome {
   const fail = (
-    code: 'paymentUnderfunded' | 'paymentSrcNoTrust' | 'paymentNoDestination' | 'paymentNoTrust' | 'paymentLineFull',
+    code:
+      | 'paymentUnderfunded'
+      | 'paymentSrcNoTrust'
+      | 'paymentNoDestination'
+      | 'paymentNoTrust'
+      | 'paymentLineFull',
   ) => ({ kind: 'payment', code }) as const;
   const amount = parseStellarAmount(body.amount);
   const destinationId = accountIdOf(body.destination);

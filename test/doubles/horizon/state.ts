@@ -26,9 +26,16 @@ export interface AccountEntry {
   /** Trustlines (and, on the real network, offers, data entries and extra signers). */
   subentries: number;
   trustlines: Map<string, TrustlineEntry>;
+  /** Data entries, values base64 as Horizon shows them (SEP-29 reads `config.memo_required`). */
+  data: Map<string, string>;
   signers: SignerEntry[];
   thresholds: { low: number; med: number; high: number };
-  flags: { authRequired: boolean; authRevocable: boolean; authImmutable: boolean; authClawbackEnabled: boolean };
+  flags: {
+    authRequired: boolean;
+    authRevocable: boolean;
+    authImmutable: boolean;
+    authClawbackEnabled: boolean;
+  };
   lastModifiedLedger: number;
 }
 
@@ -41,6 +48,7 @@ function cloneAccount(entry: AccountEntry): AccountEntry {
   return {
     ...entry,
     trustlines: new Map([...entry.trustlines].map(([key, line]) => [key, { ...line }])),
+    data: new Map(entry.data),
     signers: entry.signers.map((signer) => ({ ...signer })),
     thresholds: { ...entry.thresholds },
     flags: { ...entry.flags },
@@ -55,6 +63,7 @@ export function newAccount(id: string, balance: bigint, sequence: bigint, ledger
     sequence,
     subentries: 0,
     trustlines: new Map(),
+    data: new Map(),
     signers: [{ key: id, weight: 1 }],
     thresholds: { low: 0, med: 0, high: 0 },
     flags: { authRequired: false, authRevocable: false, authImmutable: false, authClawbackEnabled: false },
@@ -69,7 +78,9 @@ export function newAccount(id: string, balance: bigint, sequence: bigint, ledger
 export class LedgerState {
   private readonly changed = new Map<string, AccountEntry>();
 
-  constructor(private readonly parent: { get(id: string): AccountEntry | undefined; set(entry: AccountEntry): void }) {}
+  constructor(
+    private readonly parent: { get(id: string): AccountEntry | undefined; set(entry: AccountEntry): void },
+  ) {}
 
   /** A mutable copy of the account, or `undefined` if it does not exist. */
   load(id: string): AccountEntry | undefined {
@@ -93,7 +104,10 @@ export class LedgerState {
 
   /** A child state whose changes land here on its own `commit`. */
   child(): LedgerState {
-    return new LedgerState({ get: (id) => this.changed.get(id) ?? this.parent.get(id), set: (entry) => this.create(entry) });
+    return new LedgerState({
+      get: (id) => this.changed.get(id) ?? this.parent.get(id),
+      set: (entry) => this.create(entry),
+    });
   }
 
   commit(ledger: number): void {

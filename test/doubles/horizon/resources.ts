@@ -1,0 +1,288 @@
+/**
+ * Horizon's JSON: the resources the double serves and its problem documents (RFC 7807), shaped
+ * like Horizon's own so the SDK parses them the same way, `_links` included (the SDK turns linked
+ * fields such as a transaction's `ledger` into functions and keeps the value in `ledger_attr`).
+ */
+import { formatStroopsFixed } from '../../../core/domain/stellar-amount.ts';
+import type { LedgerHeader, TransactionEntry } from './ledger.ts';
+import type { ResultCodes } from './results.ts';
+import type { AccountEntry } from './state.ts';
+
+/** A problem document: status and JSON body. */
+export interface Problem {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const ERRORS = 'https://stellar.org/horizon-errors';
+
+export const problems = {
+  notFound: (): Problem => ({
+    status: 404,
+    body: {
+      type: `${ERRORS}/not_found`,
+      title: 'Resource Missing',
+      status: 404,
+      detail:
+        'The resource at the url requested was not found.  This usually occurs for one of two reasons:  The url requested is not valid, or no data in our database could be found with the parameters provided.',
+    },
+  }),
+  badRequest: (detail: string, extras?: Record<string, unknown>): Problem => ({
+    status: 400,
+    body: {
+      type: `${ERRORS}/bad_request`,
+      title: 'Bad Request',
+      status: 400,
+      detail,
+      ...(extras ? { extras } : {}),
+    },
+  }),
+  transactionFailed: (envelopeXdr: string, resultXdr: string, resultCodes: ResultCodes): Problem => ({
+    status: 400,
+    body: {
+      type: `${ERRORS}/transaction_failed`,
+      title: 'Transaction Failed',
+      status: 400,
+      detail:
+        'The transaction failed when submitted to the stellar network. The `extras.result_codes` field on this response contains further details.  Descriptions of each code can be found at: https://developers.stellar.org/api/errors/http-status-codes/horizon-specific/transaction-failed/',
+      extras: { envelope_xdr: envelopeXdr, result_codes: resultCodes, result_xdr: resultXdr },
+    },
+  }),
+  transactionMalformed: (envelopeXdr: string): Problem => ({
+    status: 400,
+    body: {
+      type: `${ERRORS}/transaction_malformed`,
+      title: 'Transaction Malformed',
+      status: 400,
+      detail:
+        'Horizon could not decode the transaction envelope in this request. A transaction should be an XDR TransactionEnvelope struct encoded using base64.  The envelope read from this request is echoed in the `extras.envelope_xdr` field of this response for your convenience.',
+      extras: { envelope_xdr: envelopeXdr },
+    },
+  }),
+  /** A status Horizon (or a proxy in front of it) answers with when it is overloaded or broken. */
+  forStatus: (status: number): Problem => {
+    const known: Record<number, [string, string, string]> = {
+      429: [
+        'rate_limit_exceeded',
+        'Rate Limit Exceeded',
+        'The rate limit for the requesting IP address is over its alloted limit.',
+      ],
+      500: ['server_error', 'Internal Server Error', 'An error occurred while processing this request.'],
+      503: [
+        'service_unavailable',
+        'Service Unavailable',
+        'The server is currently unable to handle the request.',
+      ],
+      504: [
+        'timeout',
+        'Timeout',
+        'Your request timed out before completing.  Please try your request again. If you are submitting a transaction make sure you are sending exactly the same transaction (with the same sequence number).',
+      ],
+    };
+    const [slug, title, detail] = known[status] ?? ['server_error', 'Error', `Injected status ${status}.`];
+    return { status, body: { type: `${ERRORS}/${slug}`, title, status, detail } };
+  },
+};
+
+function link(base: string, path: string, templated = false) {
+  return templated ? { href: `${base}${path}`, templated: true } : { href: `${base}${path}` };
+}
+
+/** `GET /accounts/:id`: balances list trustlines first and lumens last, as Horizon does. */
+export function accountResource(base: string, account: AccountEntry, closedAt: Date) {
+  const self = `/accounts/${account.id}`;
+  const lines = [...account.trustlines.values()].map((line) => ({
+    balance: formatStroopsFixed(line.balance),
+    limit: formatStroopsFixed(line.limit),
+    buying_liabilities: '0.0000000',
+    selling_liabilities: '0.0000000',
+    last_modified_ledger: line.lastModifiedLedger,
+    is_authorized: true,
+    is_authorized_to_maintain_liabilities: true,
+    asset_type: line.code.length <= 4 ? 'credit_alphanum4' : 'credit_alphanum12',
+    asset_code: line.code,
+    asset_issuer: line.issuer,
+  }));
+  return {
+    _links: {
+      self: link(base, self),
+      transactions: link(base, `${self}/transactions{?cursor,limit,order}`, true),
+      operations: link(base, `${self}/operations{?cursor,limit,order}`, true),
+      payments: link(base, `${self}/payments{?cursor,limit,order}`, true),
+      effects: link(base, `${self}/effects{?cursor,limit,order}`, true),
+      offers: link(base, `${self}/offers{?cursor,limit,order}`, true),
+      trades: link(base, `${self}/trades{?cursor,limit,order}`, true),
+      data: link(base, `${self}/data/{key}`, true),
+    },
+    id: account.id,
+    account_id: account.id,
+    sequence: account.sequence.toString(),
+    sequence_ledger: account.lastModifiedLedger,
+    sequence_time: String(Math.floor(closedAt.getTime() / 1000)),
+    subentry_count: account.subentries,
+    last_modified_ledger: account.lastModifiedLedger,
+    last_modified_time: isoSeconds(closedAt),
+    thresholds: {
+      low_threshold: account.thresholds.low,
+      med_threshold: account.thresholds.med,
+      high_threshold: account.thresholds.high,
+    },
+    flags: {
+      auth_required: account.flags.authRequired,
+      auth_revocable: account.flags.authRevocable,
+      auth_immutable: account.flags.authImmutable,
+      auth_clawback_enabled: account.flags.authClawbackEnabled,
+    },
+    balances: [
+      ...lines,
+      {
+        balance: formatStroopsFixed(account.balance),
+        buying_liabilities: '0.0000000',
+        selling_liabilities: '0.0000000',
+        asset_type: 'native',
+      },
+    ],
+    signers: account.signers.map((signer) => ({
+      weight: signer.weight,
+      key: signer.key,
+      type: 'ed25519_public_key',
+    })),
+    data: Object.fromEntries(account.data),
+    num_sponsoring: 0,
+    num_sponsored: 0,
+    paging_token: account.id,
+  };
+}
+
+/** A transaction resource, as `GET /transactions/:hash` and a successful `POST /transactions` return it. */
+export function transactionResource(base: string, tx: TransactionEntry) {
+  const self = `/transactions/${tx.hash}`;
+  const pagingToken = (BigInt(tx.ledger) << 32n) + 4096n;
+  return {
+    _links: {
+      self: link(base, self),
+      account: link(base, `/accounts/${tx.sourceAccount}`),
+      ledger: link(base, `/ledgers/${tx.ledger}`),
+      operations: link(base, `${self}/operations{?cursor,limit,order}`, true),
+      effects: link(base, `${self}/effects{?cursor,limit,order}`, true),
+      precedes: link(base, `/transactions?order=asc&cursor=${pagingToken}`),
+      succeeds: link(base, `/transactions?order=desc&cursor=${pagingToken}`),
+      transaction: link(base, self),
+    },
+    id: tx.hash,
+    paging_token: pagingToken.toString(),
+    successful: tx.successful,
+    hash: tx.hash,
+    ledger: tx.ledger,
+    created_at: isoSeconds(tx.createdAt),
+    source_account: tx.sourceAccount,
+    source_account_sequence: tx.sourceAccountSequence,
+    fee_account: tx.sourceAccount,
+    fee_charged: tx.feeCharged.toString(),
+    max_fee: tx.maxFee.toString(),
+    operation_count: tx.operationCount,
+    envelope_xdr: tx.envelopeXdr,
+    result_xdr: tx.resultXdr,
+    fee_meta_xdr: '',
+    memo_type: tx.memoType,
+    ...(tx.memo === undefined ? {} : { memo: tx.memo }),
+    signatures: tx.signatures,
+    ...(tx.timeBounds
+      ? {
+          valid_after: isoSeconds(new Date(Number(tx.timeBounds.minTime) * 1000)),
+          ...(tx.timeBounds.maxTime === '0'
+            ? {}
+            : { valid_before: isoSeconds(new Date(Number(tx.timeBounds.maxTime) * 1000)) }),
+          preconditions: { timebounds: { min_time: tx.timeBounds.minTime, max_time: tx.timeBounds.maxTime } },
+        }
+      : {}),
+  };
+}
+
+/** A ledger resource. */
+export function ledgerResource(base: string, ledger: LedgerHeader, baseFee: bigint, baseReserve: bigint) {
+  return {
+    _links: {
+      self: link(base, `/ledgers/${ledger.sequence}`),
+      transactions: link(base, `/ledgers/${ledger.sequence}/transactions{?cursor,limit,order}`, true),
+      operations: link(base, `/ledgers/${ledger.sequence}/operations{?cursor,limit,order}`, true),
+      payments: link(base, `/ledgers/${ledger.sequence}/payments{?cursor,limit,order}`, true),
+      effects: link(base, `/ledgers/${ledger.sequence}/effects{?cursor,limit,order}`, true),
+    },
+    id: ledger.hash,
+    paging_token: (BigInt(ledger.sequence) << 32n).toString(),
+    hash: ledger.hash,
+    prev_hash: ledger.prevHash,
+    sequence: ledger.sequence,
+    successful_transaction_count: ledger.successfulTransactionCount,
+    failed_transaction_count: ledger.failedTransactionCount,
+    operation_count: ledger.operationCount,
+    tx_set_operation_count: ledger.operationCount,
+    closed_at: isoSeconds(ledger.closedAt),
+    total_coins: '100000000000.0000000',
+    fee_pool: '0.0000000',
+    base_fee_in_stroops: Number(baseFee),
+    base_reserve_in_stroops: Number(baseReserve),
+    max_tx_set_size: 1000,
+    protocol_version: PROTOCOL_VERSION,
+  };
+}
+
+/** A page of records, with Horizon's `_embedded.records` envelope. */
+export function page(base: string, path: string, records: unknown[]) {
+  return {
+    _links: { self: link(base, path), next: link(base, path), prev: link(base, path) },
+    _embedded: { records },
+  };
+}
+
+/** The protocol the double claims to speak. */
+export const PROTOCOL_VERSION = 23;
+
+/** `GET /`. */
+export function rootResource(base: string, passphrase: string, latest: LedgerHeader, elder: number) {
+  return {
+    _links: {
+      account: link(base, '/accounts/{account_id}', true),
+      fee_stats: link(base, '/fee_stats'),
+      friendbot: link(base, '/friendbot{?addr}', true),
+      ledger: link(base, '/ledgers/{sequence}', true),
+      ledgers: link(base, '/ledgers{?cursor,limit,order}', true),
+      transaction: link(base, '/transactions/{hash}', true),
+      transactions: link(base, '/transactions{?cursor,limit,order}', true),
+    },
+    horizon_version: 'horizon-double',
+    core_version: 'stellar-core-double',
+    ingest_latest_ledger: latest.sequence,
+    history_latest_ledger: latest.sequence,
+    history_latest_ledger_closed_at: isoSeconds(latest.closedAt),
+    history_elder_ledger: elder,
+    core_latest_ledger: latest.sequence,
+    network_passphrase: passphrase,
+    current_protocol_version: PROTOCOL_VERSION,
+    supported_protocol_version: PROTOCOL_VERSION,
+    core_supported_protocol_version: PROTOCOL_VERSION,
+  };
+}
+
+/** `GET /fee_stats` on an idle network: every percentile at the base fee. */
+export function feeStatsResource(latest: LedgerHeader, baseFee: bigint) {
+  const fee = baseFee.toString();
+  const distribution = Object.fromEntries(
+    ['max', 'min', 'mode', 'p10', 'p20', 'p30', 'p40', 'p50', 'p60', 'p70', 'p80', 'p90', 'p95', 'p99'].map(
+      (key) => [key, fee],
+    ),
+  );
+  return {
+    last_ledger: String(latest.sequence),
+    last_ledger_base_fee: fee,
+    ledger_capacity_usage: '0.00',
+    fee_charged: distribution,
+    max_fee: distribution,
+  };
+}
+
+/** Horizon prints times to the second, UTC, with a Z. */
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
