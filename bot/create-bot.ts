@@ -6,6 +6,7 @@ import { createBotI18n } from './i18n.ts';
 import { updateContext } from './middlewares/update-context.ts';
 import { deduplicateUpdates } from './middlewares/deduplicate-updates.ts';
 import { handleBotError } from './middlewares/error-boundary.ts';
+import { writeIfChanged } from './middlewares/write-if-changed-storage.ts';
 import { startFeature } from './features/start.ts';
 import { languageFeature } from './features/language.ts';
 import { walletFeature } from './features/wallet.ts';
@@ -38,7 +39,9 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   bot.use(sequentialize((ctx: Context) => ctx.from?.id.toString() ?? ctx.chat?.id.toString()));
   bot.use(updateContext(deps));
   bot.use(deduplicateUpdates);
-  bot.use(session({ initial: (): SessionData => ({}), storage: options.sessionStorage, getSessionKey: sessionKey }));
+  bot.use(
+    session({ initial: (): SessionData => ({}), storage: writeIfChanged(options.sessionStorage), getSessionKey: sessionKey }),
+  );
   bot.use(i18n);
 
   bot.use(startFeature(i18n));

@@ -31,12 +31,26 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+/** Options for tests: key prefixes keep parallel runs apart in one Redis. */
+export interface BotProcessOptions {
+  queuePrefix?: string;
+  sessionPrefix?: string;
+}
+
 /** Starts the bot process with `config`; used by `main` below and by end-to-end tests in-process. */
-export async function startBotProcess(config: BotConfig, logger: Logger): Promise<RunningBot> {
+export async function startBotProcess(
+  config: BotConfig,
+  logger: Logger,
+  options: BotProcessOptions = {},
+): Promise<RunningBot> {
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const sessionsRedis = await connectRedis(config.REDIS_URL, 'sessions');
+  const sessionsRedis = await connectRedis(
+    config.REDIS_URL,
+    'sessions',
+    options.sessionPrefix ? { keyPrefix: options.sessionPrefix } : {},
+  );
   const producerRedis = await connectRedis(config.REDIS_URL, 'producer');
-  const jobs = createJobProducer(producerRedis);
+  const jobs = createJobProducer(producerRedis, { prefix: options.queuePrefix });
   const stellar = createStellarNetwork({
     horizonUrl: config.stellar.horizonUrl,
     friendbotUrl: config.stellar.friendbotUrl,

@@ -37,3 +37,13 @@ export function tooManyRequests(retryAfterSeconds: number): BotApiError {
     retry_after: retryAfterSeconds,
   });
 }
+
+/** `400 Bad Request: can't parse entities: <detail>`, for text that `parse_mode` cannot read. */
+export function cantParseEntities(detail: string): BotApiError {
+  return badRequest(`can't parse entities: ${detail}`);
+}
+
+/** TDLib reports positions in formatted text as UTF-8 byte offsets into the source. */
+export function byteOffset(source: string, index: number): number {
+  return Buffer.byteLength(source.slice(0, index), 'utf8');
+}

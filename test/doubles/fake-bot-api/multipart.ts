@@ -80,7 +80,12 @@ function readPart(part: Buffer, fields: Map<string, string>, files: Map<string, 
     fields.set(name, data.toString('utf8'));
   } else {
     // Copy: the part is a view into the whole request body, which we do not want to keep alive.
-    files.set(name, { field: name, filename, contentType: headers.get('content-type'), data: Buffer.from(data) });
+    files.set(name, {
+      field: name,
+      filename,
+      contentType: headers.get('content-type'),
+      data: Buffer.from(data),
+    });
   }
 }
 

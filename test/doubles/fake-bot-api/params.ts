@@ -56,7 +56,9 @@ export function resolveAttachments(value: unknown, files: Map<string, UploadedFi
   if (Array.isArray(value)) return value.map((item) => resolveAttachments(item, files));
   if (isUpload(value)) return value;
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveAttachments(item, files)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveAttachments(item, files)]),
+    );
   }
   return value;
 }
@@ -83,7 +85,11 @@ export function isUpload(value: unknown): value is UploadedFile {
 export function optionalString(params: Params, key: string): string | undefined {
   const value = params[key];
   if (value === undefined || value === null) return undefined;
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'number'
+      ? String(value)
+      : JSON.stringify(value);
 }
 
 /** An integer parameter, or undefined when absent; text that is not an integer is refused. */

@@ -61,7 +61,9 @@ export class CallRecorder {
       };
       const timer = setTimeout(() => {
         this.#listeners.delete(listener);
-        reject(new Error(`No matching Bot API call within ${timeoutMs} ms (calls so far: ${this.#summary()})`));
+        reject(
+          new Error(`No matching Bot API call within ${timeoutMs} ms (calls so far: ${this.#summary()})`),
+        );
       }, timeoutMs);
       this.#listeners.add(listener);
     });

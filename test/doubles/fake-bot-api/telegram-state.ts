@@ -33,6 +33,8 @@ export interface OpenQuery {
  */
 export class TelegramState {
   readonly chats = new Map<number, Chat>();
+  /** Users seen in updates; without a private chat the bot still cannot write to them first. */
+  readonly seenUsers = new Set<number>();
   readonly blockedBy = new Set<number>();
   readonly files = new Map<string, StoredFile>();
   readonly callbackQueries = new Map<string, OpenQuery>();
@@ -58,9 +60,13 @@ export class TelegramState {
   observeUpdate(update: Update): void {
     for (const value of Object.values(update) as unknown[]) {
       if (!isRecord(value)) continue;
+      if (isRecord(value.from) && typeof value.from.id === 'number') this.seenUsers.add(value.from.id);
       if (isChat(value.chat)) {
         this.registerChat(value.chat);
-        const known = typeof value.message_id === 'number' ? this.#messages.get(value.chat.id)?.get(value.message_id) : undefined;
+        const known =
+          typeof value.message_id === 'number'
+            ? this.#messages.get(value.chat.id)?.get(value.message_id)
+            : undefined;
         if (typeof value.message_id === 'number' && typeof value.date === 'number' && !known?.fromBot) {
           this.#remember(value as unknown as Message, false, undefined);
         }
@@ -79,12 +85,16 @@ export class TelegramState {
     let chat: Chat | undefined;
     if (typeof chatId === 'string' && chatId.startsWith('@')) {
       const username = chatId.slice(1).toLowerCase();
-      chat = [...this.chats.values()].find((known) => 'username' in known && known.username?.toLowerCase() === username);
+      chat = [...this.chats.values()].find(
+        (known) => 'username' in known && known.username?.toLowerCase() === username,
+      );
     } else {
       const id = Number(chatId);
       if (!Number.isSafeInteger(id)) throw badRequest('chat not found');
       chat = this.chats.get(id);
     }
+    if (!chat && this.seenUsers.has(Number(chatId)))
+      throw forbidden("bot can't initiate conversation with a user");
     if (!chat) throw badRequest('chat not found');
     if (this.blockedBy.has(chat.id)) throw forbidden('bot was blocked by the user');
     return chat;
@@ -114,33 +124,31 @@ export class TelegramState {
     return this.#sentByBot.filter((stored) => chatId === undefined || stored.message.chat.id === chatId);
   }
 
-  /** A unique id with a prefix, for files, queries and media groups. */
-  newId(prefix: string): string {
+  /** A number never handed out before by this fake. */
+  serial(): number {
     this.#serial += 1;
-    return `${prefix}${this.#serial.toString().padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`;
+    return this.#serial;
+  }
+
+  /** A unique id with a prefix, for files and queries; the random tail keeps ids unguessable. */
+  newId(prefix: string): string {
+    return `${prefix}${this.serial().toString().padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`;
   }
 
   /** Stores a file and returns it with fresh ids. */
   addFile(file: Omit<StoredFile, 'file_id' | 'file_unique_id'>): StoredFile {
-    const stored: StoredFile = { file_id: this.newId('AgACAgFake'), file_unique_id: this.newId('AQAD'), ...file };
+    const stored: StoredFile = {
+      file_id: this.newId('AgACAgFake'),
+      file_unique_id: this.newId('AQAD'),
+      ...file,
+    };
     this.files.set(stored.file_id, stored);
     return stored;
   }
 
-  photoSizes(file: StoredFile): PhotoSize[] {
-    return [
-      {
-        file_id: file.file_id,
-        file_unique_id: file.file_unique_id,
-        width: file.width,
-        height: file.height,
-        ...(file.data ? { file_size: file.data.length } : {}),
-      },
-    ];
-  }
-
   reset(): void {
     this.chats.clear();
+    this.seenUsers.clear();
     this.blockedBy.clear();
     this.files.clear();
     this.callbackQueries.clear();
@@ -162,14 +170,32 @@ export class TelegramState {
     const stored: StoredMessage = { message, fromBot, deleted: false, edits: 0, photo };
     messages.set(message.message_id, stored);
     // Keep ids increasing even when a test pushes a message with an id of its own choosing.
-    if (message.message_id > (this.#lastMessageId.get(chatId) ?? 0)) this.#lastMessageId.set(chatId, message.message_id);
+    if (message.message_id > (this.#lastMessageId.get(chatId) ?? 0))
+      this.#lastMessageId.set(chatId, message.message_id);
     return stored;
   }
 }
 
+/**
+ * The photo sizes of a message. Telegram adds scaled-down copies; the fake keeps one size, the
+ * original, so `photo.at(-1)` (the largest) is what the bot uploaded.
+ */
+export function photoSizes(file: StoredFile): PhotoSize[] {
+  return [
+    {
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      width: file.width,
+      height: file.height,
+      ...(file.data ? { file_size: file.data.length } : {}),
+    },
+  ];
+}
+
 /** The key a command list is stored under: its scope and language. */
 export function scopeKey(scope: unknown, languageCode: string | undefined): string {
-  const fields = typeof scope === 'object' && scope !== null ? (scope as Record<string, unknown>) : { type: 'default' };
+  const fields =
+    typeof scope === 'object' && scope !== null ? (scope as Record<string, unknown>) : { type: 'default' };
   const canonical = Object.keys(fields)
     .sort()
     .map((key) => `${key}=${String(fields[key])}`)

@@ -43,7 +43,7 @@ const OPT_IN_TYPES = ['chat_member', 'message_reaction', 'message_reaction_count
 
 interface Entry {
   update: Update;
-  /** Pushed again after its id was confirmed: deliver it once despite the offset. */
+  /** A copy of an update the bot already received: deliver it once despite the offset. */
   redelivery: boolean;
 }
 
@@ -63,6 +63,8 @@ export class UpdateFeed {
   #allowedUpdates: string[] | undefined;
   /** Updates below this id were confirmed by an offset. */
   #confirmedBelow = 0;
+  /** The highest update id a poll has returned; an offset may confirm it any moment now. */
+  #highestReturned = 0;
   #poller: Poller | undefined;
   #webhook: WebhookSettings | undefined;
   #lastError: { date: number; message: string } | undefined;
@@ -75,12 +77,14 @@ export class UpdateFeed {
 
   /**
    * Queues an update; returns false when the current `allowed_updates` excludes its type (Telegram
-   * never creates those). An update whose id was already confirmed is delivered once more: that
-   * is how a test replays a duplicate.
+   * never creates those). An update with an id the bot already received is delivered once more,
+   * even past the offset that confirms the original: that is how a test replays a duplicate.
    */
   push(update: Update): boolean {
     if (!this.#accepts(updateType(update))) return false;
-    const entry: Entry = { update, redelivery: update.update_id < this.#confirmedBelow };
+    // A copy of an update the bot already has must survive the offset that confirms the original.
+    const seen = update.update_id < this.#confirmedBelow || update.update_id <= this.#highestReturned;
+    const entry: Entry = { update, redelivery: seen };
     const index = this.#queue.findIndex((queued) => queued.update.update_id > update.update_id);
     this.#queue.splice(index === -1 ? this.#queue.length : index, 0, entry);
     this.#servePoller();
@@ -95,7 +99,9 @@ export class UpdateFeed {
    */
   async poll(request: PollRequest, clientGone: AbortSignal): Promise<Update[]> {
     if (this.#webhook) {
-      throw conflict("can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      throw conflict(
+        "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     }
     if (request.allowedUpdates !== undefined) {
       this.#allowedUpdates = request.allowedUpdates.length > 0 ? request.allowedUpdates : undefined;
@@ -109,7 +115,9 @@ export class UpdateFeed {
       this.#queue = this.#queue.slice(offset);
       offset = 0;
     }
-    this.#poller?.finish(conflict('terminated by other getUpdates request; make sure that only one bot instance is running'));
+    this.#poller?.finish(
+      conflict('terminated by other getUpdates request; make sure that only one bot instance is running'),
+    );
 
     const ready = this.#take(offset, request.limit);
     if (ready.length > 0 || request.timeoutSeconds <= 0 || this.#closed || clientGone.aborted) return ready;
@@ -134,7 +142,8 @@ export class UpdateFeed {
   /** `setWebhook`: from now on updates are POSTed; a held poll ends with 409. */
   setWebhook(settings: WebhookSettings, allowedUpdates: string[] | undefined, dropPending: boolean): void {
     if (dropPending) this.#queue = [];
-    if (allowedUpdates !== undefined) this.#allowedUpdates = allowedUpdates.length > 0 ? allowedUpdates : undefined;
+    if (allowedUpdates !== undefined)
+      this.#allowedUpdates = allowedUpdates.length > 0 ? allowedUpdates : undefined;
     if (this.#webhook?.url !== settings.url) this.#lastError = undefined;
     this.#webhook = settings;
     this.#poller?.finish(conflict('terminated by setWebhook request'));
@@ -149,15 +158,23 @@ export class UpdateFeed {
   }
 
   webhookInfo(): WebhookInfo {
-    const info: WebhookInfo = { url: '', has_custom_certificate: false, pending_update_count: this.#queue.length };
+    const info: WebhookInfo = {
+      url: '',
+      has_custom_certificate: false,
+      pending_update_count: this.#queue.length,
+    };
     if (!this.#webhook) return info;
     return {
       ...info,
       url: this.#webhook.url,
       max_connections: this.#webhook.maxConnections,
       ip_address: '127.0.0.1',
-      ...(this.#allowedUpdates ? { allowed_updates: [...this.#allowedUpdates] } : {}),
-      ...(this.#lastError ? { last_error_date: this.#lastError.date, last_error_message: this.#lastError.message } : {}),
+      ...(this.#allowedUpdates
+        ? { allowed_updates: [...this.#allowedUpdates] as WebhookInfo['allowed_updates'] }
+        : {}),
+      ...(this.#lastError
+        ? { last_error_date: this.#lastError.date, last_error_message: this.#lastError.message }
+        : {}),
     };
   }
 
@@ -170,8 +187,9 @@ export class UpdateFeed {
     return this.#queue.map((entry) => entry.update);
   }
 
+  /** Finished webhook POSTs, oldest first. */
   deliveries(): WebhookDelivery[] {
-    return [...this.#deliveries];
+    return this.#deliveries.map((delivery) => ({ ...delivery }));
   }
 
   /** Forgets pending updates, the webhook and `allowed_updates`; update ids keep increasing. */
@@ -195,8 +213,13 @@ export class UpdateFeed {
   }
 
   #take(offset: number, limit: number): Update[] {
-    const batch = this.#queue.filter((entry) => entry.update.update_id >= offset || entry.redelivery).slice(0, limit);
-    for (const entry of batch) entry.redelivery = false;
+    const batch = this.#queue
+      .filter((entry) => entry.update.update_id >= offset || entry.redelivery)
+      .slice(0, limit);
+    for (const entry of batch) {
+      entry.redelivery = false;
+      this.#highestReturned = Math.max(this.#highestReturned, entry.update.update_id);
+    }
     return batch.map((entry) => entry.update);
   }
 
@@ -230,8 +253,12 @@ export class UpdateFeed {
 
   async #deliver(hook: WebhookSettings, update: Update): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
-      const delivery: WebhookDelivery = { updateId: update.update_id, attempt, time: Date.now(), delivered: false };
-      this.#deliveries.push(delivery);
+      const delivery: WebhookDelivery = {
+        updateId: update.update_id,
+        attempt,
+        time: Date.now(),
+        delivered: false,
+      };
       try {
         const response = await fetch(hook.url, {
           method: 'POST',
@@ -240,12 +267,16 @@ export class UpdateFeed {
             ...(hook.secretToken ? { 'x-telegram-bot-api-secret-token': hook.secretToken } : {}),
           },
           body: JSON.stringify(update),
-          signal: AbortSignal.any([this.#shutdown.signal, AbortSignal.timeout(this.options.requestTimeoutMs)]),
+          signal: AbortSignal.any([
+            this.#shutdown.signal,
+            AbortSignal.timeout(this.options.requestTimeoutMs),
+          ]),
         });
         delivery.status = response.status;
         const body = await response.text();
         if (response.ok) {
           delivery.delivered = true;
+          this.#deliveries.push(delivery);
           await this.#runWebhookReply(body);
           return true;
         }
@@ -254,6 +285,7 @@ export class UpdateFeed {
         if (this.#closed) return false;
         delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       }
+      this.#deliveries.push(delivery);
       this.#lastError = { date: Math.floor(Date.now() / 1000), message: delivery.error };
       const delay = this.options.retryDelaysMs[attempt - 1];
       if (delay === undefined || this.#closed || this.#webhook !== hook) return false;
@@ -269,7 +301,13 @@ export class UpdateFeed {
     } catch {
       return;
     }
-    if (typeof reply !== 'object' || reply === null || !('method' in reply) || typeof reply.method !== 'string') return;
+    if (
+      typeof reply !== 'object' ||
+      reply === null ||
+      !('method' in reply) ||
+      typeof reply.method !== 'string'
+    )
+      return;
     const { method, ...params } = reply as Params & { method: string };
     // Telegram does not report a failed webhook reply to anyone; the recorder still shows it.
     await this.options.onWebhookReply(method, params).catch(() => undefined);
