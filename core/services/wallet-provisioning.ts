@@ -1,4 +1,4 @@
-import type { ChainName, JobProducer, KeyService, WalletRecord, WalletRepository } from '../ports.ts';
+import type { ChainName, KeyService, WalletRecord, WalletRepository } from '../ports.ts';
 import type { SignerChain } from '../signer-protocol/schema.ts';
 import { walletKeyRef } from '../domain/intent-keys.ts';
 
@@ -11,13 +11,12 @@ const CHAINS: readonly { chain: ChainName; signerChain: SignerChain }[] = [
 export interface ProvisioningDeps {
   wallets: WalletRepository;
   keys: KeyService;
-  jobs: JobProducer;
 }
 
 /**
  * Gives a user one Stellar and one EVM wallet, however often and however concurrently it runs:
  * the key service returns the same key for the same reference, and the database keeps one wallet
- * per user and chain. Queues the Stellar account's activation while it is pending.
+ * per user and chain.
  */
 export async function provisionWallets(userId: bigint, deps: ProvisioningDeps): Promise<WalletRecord[]> {
   const existing = new Map((await deps.wallets.listByUser(userId)).map((wallet) => [wallet.chain, wallet]));
@@ -35,11 +34,6 @@ export async function provisionWallets(userId: bigint, deps: ProvisioningDeps): 
       });
     }
     wallets.push(wallet);
-  }
-  for (const wallet of wallets) {
-    if (wallet.chain === 'STELLAR' && wallet.status === 'PENDING_ACTIVATION') {
-      await deps.jobs.activateStellarWallet({ walletId: wallet.id });
-    }
   }
   return wallets;
 }
