@@ -76,6 +76,7 @@ const prisma = createPrismaClient(database.url, { maxConnections: 20 });
 const prefix = `bench-${Date.now()}:`;
 const fullRedis = await connectRedis(TEST_REDIS_URL, 'sessions', { keyPrefix: `${prefix}full:` });
 const bareRedis = await connectRedis(TEST_REDIS_URL, 'sessions', { keyPrefix: `${prefix}bare:` });
+const updates = createUpdateLog(database.url);
 const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used by /help')) });
 
 const full = createBot(
@@ -84,7 +85,7 @@ const full = createBot(
     logger: pino({ level: 'silent' }),
     users: createUserRepository(prisma),
     wallets: createWalletRepository(prisma),
-    updates: createUpdateLog(prisma),
+    updates,
     jobs: unused as JobProducer,
     stellar: unused as StellarNetwork,
     evm: unused as EvmNetwork,
@@ -123,4 +124,5 @@ for (const redis of [fullRedis, bareRedis]) {
   await redis.quit();
 }
 await prisma.$disconnect();
+await updates.close();
 await database.drop();

@@ -51,6 +51,7 @@ export async function startBotProcess(
   );
   const producerRedis = await connectRedis(config.REDIS_URL, 'producer');
   const jobs = createJobProducer(producerRedis, { prefix: options.queuePrefix });
+  const updates = createUpdateLog(config.DATABASE_URL);
   const stellar = createStellarNetwork({
     horizonUrl: config.stellar.horizonUrl,
     friendbotUrl: config.stellar.friendbotUrl,
@@ -64,7 +65,7 @@ export async function startBotProcess(
       logger,
       users: createUserRepository(prisma),
       wallets: createWalletRepository(prisma),
-      updates: createUpdateLog(prisma),
+      updates,
       jobs,
       stellar,
       evm,
@@ -113,7 +114,7 @@ export async function startBotProcess(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jobs.close();
       evm.destroy();
-      await Promise.all([prisma.$disconnect(), sessionsRedis.quit(), producerRedis.quit()]);
+      await Promise.all([prisma.$disconnect(), updates.close(), sessionsRedis.quit(), producerRedis.quit()]);
       logger.info('bot stopped');
     },
   };

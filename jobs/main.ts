@@ -85,6 +85,7 @@ export async function startWorkerProcess(
     directory: LOCALES_DIR,
     fluentBundleOptions: FLUENT_BUNDLE_OPTIONS,
   });
+  const updates = createUpdateLog(config.DATABASE_URL, { poolSize: 1 });
   const users = createUserRepository(prisma);
   const wallets = createWalletRepository(prisma);
   const stellar = createStellarNetwork({
@@ -99,7 +100,7 @@ export async function startWorkerProcess(
     users,
     wallets,
     intents: createIntentRepository(prisma),
-    updates: createUpdateLog(prisma),
+    updates,
     keys: createSignerClient({ url: config.SIGNER_URL, authSecret: config.SIGNER_AUTH_SECRET }),
     stellar,
     evm,
@@ -154,7 +155,7 @@ export async function startWorkerProcess(
       await Promise.all(workers.map((worker) => worker.close()));
       await Promise.all([jobs.close(), maintenance.close()]);
       evm.destroy();
-      await Promise.all([prisma.$disconnect(), workerRedis.quit(), producerRedis.quit()]);
+      await Promise.all([prisma.$disconnect(), updates.close(), workerRedis.quit(), producerRedis.quit()]);
       logger.info('worker stopped');
     },
   };

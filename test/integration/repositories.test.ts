@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../../core/adapters/prisma-client.ts';
-import { createUpdateLog } from '../../core/adapters/update-log.ts';
+import { createUpdateLog, type UpdateLog } from '../../core/adapters/update-log.ts';
 import { createUserRepository } from '../../core/adapters/user-repository.ts';
 import { createWalletRepository } from '../../core/adapters/wallet-repository.ts';
 import { createIntentRepository } from '../../core/adapters/intent-repository.ts';
@@ -8,28 +8,29 @@ import { createSourceAccountLock } from '../../core/adapters/source-account-lock
 import { createTestDatabase } from '../support/database.ts';
 
 let prisma: PrismaClient;
+let updates: UpdateLog;
 let drop: () => Promise<void>;
 
 beforeAll(async () => {
   const database = await createTestDatabase('repos');
   drop = database.drop;
   prisma = createPrismaClient(database.url);
+  updates = createUpdateLog(database.url);
 });
 afterAll(async () => {
   await prisma.$disconnect();
+  await updates.close();
   await drop();
 });
 
 describe('the update log', () => {
   it('lets exactly one of many concurrent claims of an update id win', async () => {
-    const updates = createUpdateLog(prisma);
     const claims = await Promise.all(Array.from({ length: 20 }, () => updates.claim(777)));
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await updates.claim(778)).toBe(true);
   });
 
   it('forgets old ids when pruned', async () => {
-    const updates = createUpdateLog(prisma);
     await updates.claim(900);
     expect(await updates.prune(new Date(Date.now() + 1000))).toBeGreaterThan(0);
     expect(await updates.claim(900)).toBe(true);
