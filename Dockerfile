@@ -9,7 +9,7 @@ COPY scripts/db ./scripts/db
 # postinstall generates the Prisma client offline (no engine download).
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run typecheck && npm prune --omit=dev
+RUN npm run typecheck && npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
@@ -18,4 +18,4 @@ COPY --from=build --chown=node:node /app /app
 USER node
 EXPOSE 3000 8787
 # Overridden per process group; the bot is the default.
-CMD ["node", "--import", "tsx", "bot/main.ts"]
+CMD ["node", "dist/bot/main.js"]

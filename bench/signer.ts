@@ -1,0 +1,125 @@
+/**
+ * Signing throughput of the key service. Starts a scratch database and the signer in-process,
+ * creates one Stellar key, builds N distinct payment transactions, then measures:
+ *   (a) signatures per second through the authenticated HTTP API with the real client, ~32 in flight
+ *       (every request: HMAC check, XDR decode, declaration check, policy, key unseal, ed25519,
+ *       one Postgres round trip for the replay guard and the audit row);
+ *   (b) the same transactions signed in-process with the SDK (`tx.sign(keypair)`).
+ * Client and server share this process's one event loop, so (a) is a lower bound for a signer
+ * running alone.
+ *
+ *   npx tsx bench/signer.ts [transactions] [concurrency]
+ */
+import { randomBytes } from 'node:crypto';
+import { Account, Asset, Keypair, Networks, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
+import { createSignerClient } from '../core/adapters/signer-client.ts';
+import { createLogger } from '../core/logger.ts';
+import { startSigner } from '../signer/server.ts';
+import { createTestDatabase } from '../test/support/database.ts';
+
+const total = Number(process.argv[2] ?? 5_000);
+const concurrency = Number(process.argv[3] ?? 32);
+const passphrase = Networks.TESTNET;
+
+function stroopsToAmount(stroops: number): string {
+  return `${Math.floor(stroops / 10_000_000)}.${String(stroops % 10_000_000).padStart(7, '0')}`;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const database = await createTestDatabase('bench_signer');
+const logger = createLogger({ level: 'warn', name: 'signer-bench' });
+const authSecret = randomBytes(32).toString('base64url');
+const signer = await startSigner(
+  {
+    SIGNER_URL: 'http://127.0.0.1:0',
+    SIGNER_AUTH_SECRET: authSecret,
+    SIGNER_MASTER_KEY: randomBytes(32).toString('base64'),
+    SIGNER_DATABASE_URL: database.url,
+    EVM_CHAIN_ID: 31337,
+    stellar: { passphrase },
+  },
+  logger,
+);
+
+try {
+  const client = createSignerClient({ url: signer.url, authSecret });
+  const key = await client.createKey({ chain: 'stellar', ref: 'bench:stellar' });
+  const destination = Keypair.random().publicKey();
+
+  const build = (index: number) => {
+    const amount = stroopsToAmount(10_000_000 + index * 37);
+    const transaction = new TransactionBuilder(new Account(key.address, String(1_000_000 + index)), {
+      fee: '100',
+      networkPassphrase: passphrase,
+    })
+      .addOperation(Operation.payment({ destination, asset: Asset.native(), amount }))
+      .setTimeout(300)
+      .build();
+    return { transaction, xdr: transaction.toXDR(), amount };
+  };
+  const warmup = Array.from({ length: 500 }, (_, index) => build(total + index));
+  const work = Array.from({ length: total }, (_, index) => build(index));
+
+  async function signAll(
+    items: typeof work,
+  ): Promise<{ seconds: number; latencies: number[]; signatures: string[] }> {
+    const latencies: number[] = [];
+    const signatures = new Array<string>(items.length);
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < items.length) {
+          const index = next++;
+          const item = items[index]!;
+          const sent = performance.now();
+          const signed = await client.signStellar({
+            keyId: key.keyId,
+            networkPassphrase: passphrase,
+            transactionXdr: item.xdr,
+            declaredOperations: [{ type: 'payment', destination, asset: 'native', amount: item.amount }],
+          });
+          latencies.push(performance.now() - sent);
+          signatures[index] = signed.signature;
+        }
+      }),
+    );
+    return { seconds: (performance.now() - started) / 1000, latencies, signatures };
+  }
+
+  await signAll(warmup);
+  const api = await signAll(work);
+  const publicKey = Keypair.fromPublicKey(key.address);
+  const checked = work
+    .slice(0, 200)
+    .every((item, index) =>
+      publicKey.verify(item.transaction.hash(), Buffer.from(api.signatures[index]!, 'base64')),
+    );
+  if (!checked) throw new Error('a signature from the API does not verify');
+
+  const local = Keypair.fromSecret(Keypair.random().secret());
+  for (const item of warmup) item.transaction.sign(local);
+  const localStarted = performance.now();
+  for (const item of work) item.transaction.sign(local);
+  const localSeconds = (performance.now() - localStarted) / 1000;
+
+  const apiRate = total / api.seconds;
+  const localRate = total / localSeconds;
+  const sorted = api.latencies.sort((a, b) => a - b);
+  console.log(`signer bench: ${total} distinct Stellar payment transactions, ${concurrency} in flight`);
+  console.log(
+    `  (a) API (HMAC auth, decode + checks, unseal, ed25519, replay guard + audit in Postgres): ${apiRate.toFixed(0)} tx/s` +
+      ` (latency p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms)`,
+  );
+  console.log(`  (b) in-process SDK tx.sign(Keypair): ${localRate.toFixed(0)} tx/s`);
+  console.log(`  ratio api/in-process: ${(apiRate / localRate).toFixed(2)}`);
+} finally {
+  await signer.close();
+  // pg's Pool.end() resolves before its sockets have said goodbye; a forced drop right away would
+  // cut them and log errors.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await database.drop();
+}
