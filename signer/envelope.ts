@@ -49,7 +49,11 @@ export class SealOpenError extends Error {
  */
 export function kekFromBytes(bytes: Buffer): Kek {
   if (bytes.length !== KEY_BYTES) throw new Error(`a master key has ${KEY_BYTES} bytes, got ${bytes.length}`);
-  const id = createHash('sha256').update('chatpay-signer/kek-id/v1\0').update(bytes).digest('hex').slice(0, 16);
+  const id = createHash('sha256')
+    .update('chatpay-signer/kek-id/v1\0')
+    .update(bytes)
+    .digest('hex')
+    .slice(0, 16);
   return { id: `kek-${id}`, key: Buffer.from(bytes) };
 }
 

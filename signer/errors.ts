@@ -3,7 +3,6 @@
  * platform but the wire schema), so it has its own small hierarchy. Messages travel to the caller
  * and into the audit log: they may name addresses and amounts, never key material.
  */
-// eslint-disable-next-line no-restricted-imports -- the one allowed import; the rule's negation never matches (see the signer report)
 import { signerErrorStatus, type SignerErrorCode } from '../core/signer-protocol/schema.ts';
 
 /** The signer will not do what it was asked; `code` is the stable wire code, `status` its HTTP status. */

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-// eslint-disable-next-line no-restricted-imports -- the one allowed import; the rule's negation never matches (see the signer report)
 import type { SignerChain } from '../core/signer-protocol/schema.ts';
 import { generateEvmKey, generateStellarKey } from './chain-keys.ts';
 import {
@@ -39,10 +38,12 @@ interface KeyRow {
   kek_id: string;
 }
 
-const COLUMNS = 'id, ref, chain, public_address, key_ciphertext, key_nonce, wrapped_data_key, wrap_nonce, kek_id';
+const COLUMNS =
+  'id, ref, chain, public_address, key_ciphertext, key_nonce, wrapped_data_key, wrap_nonce, kek_id';
 
 function toRecord(row: KeyRow): KeyRecord {
-  if (row.chain !== 'stellar' && row.chain !== 'evm') throw new KeyIntegrityError(row.id, `unknown chain ${row.chain}`);
+  if (row.chain !== 'stellar' && row.chain !== 'evm')
+    throw new KeyIntegrityError(row.id, `unknown chain ${row.chain}`);
   return {
     id: row.id,
     ref: row.ref,
@@ -167,7 +168,9 @@ export class Keystore {
   }
 
   async #findByRef(ref: string): Promise<KeyRecord | undefined> {
-    const { rows } = await this.#pool.query<KeyRow>(`SELECT ${COLUMNS} FROM signer.keys WHERE ref = $1`, [ref]);
+    const { rows } = await this.#pool.query<KeyRow>(`SELECT ${COLUMNS} FROM signer.keys WHERE ref = $1`, [
+      ref,
+    ]);
     return rows[0] ? this.#remember(toRecord(rows[0])) : undefined;
   }
 
@@ -195,6 +198,7 @@ export async function rewrapAll(pool: pg.Pool, from: Kek, to: Kek, options: { ba
   for (;;) {
     const client = await pool.connect();
     let count = 0;
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<KeyRow>(
@@ -218,10 +222,11 @@ export async function rewrapAll(pool: pg.Pool, from: Kek, to: Kek, options: { ba
       await client.query('COMMIT');
       count = rows.length;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A connection whose rollback fails is in an unknown state: it is discarded, not pooled.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
     total += count;
     if (count < batchSize) return total;

@@ -116,7 +116,8 @@ export function verifyRequestAuth(input: VerifyRequestInput): RequestAuthResult 
     message,
     bodyDigest: digest,
   });
-  if (!timestamp || !requestId || !signature) return refuse('UNAUTHENTICATED', 'authentication headers missing');
+  if (!timestamp || !requestId || !signature)
+    return refuse('UNAUTHENTICATED', 'authentication headers missing');
   if (!TIMESTAMP.test(timestamp) || !REQUEST_ID.test(requestId) || !SIGNATURE.test(signature)) {
     return refuse('UNAUTHENTICATED', 'authentication headers malformed');
   }

@@ -28,7 +28,12 @@ const stellarAsset = z.union([
  */
 export const declaredStellarOperation = z.discriminatedUnion('type', [
   z.object({ type: z.literal('createAccount'), destination: z.string(), startingBalance: stellarAmount }),
-  z.object({ type: z.literal('payment'), destination: z.string(), asset: stellarAsset, amount: stellarAmount }),
+  z.object({
+    type: z.literal('payment'),
+    destination: z.string(),
+    asset: stellarAsset,
+    amount: stellarAmount,
+  }),
 ]);
 export type DeclaredStellarOperation = z.infer<typeof declaredStellarOperation>;
 
@@ -96,6 +101,8 @@ export const signerErrorCodes = [
   'UNSUPPORTED_TRANSACTION',
   /** The fee the transaction may charge is above the signer's cap: fees move money too. */
   'FEE_TOO_HIGH',
+  /** The payload is what was declared, but the signing policy does not allow it. */
+  'POLICY_DENIED',
   'AUDIT_UNAVAILABLE',
   'INTERNAL_ERROR',
 ] as const;
@@ -118,6 +125,7 @@ export const signerErrorStatus: Record<SignerErrorCode, number> = {
   UNDECLARED_OPERATION: 403,
   UNSUPPORTED_TRANSACTION: 403,
   FEE_TOO_HIGH: 403,
+  POLICY_DENIED: 403,
   AUDIT_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
