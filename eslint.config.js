@@ -12,6 +12,16 @@ const forbid = (groups, message) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: groups, message }] }],
 });
 
+/**
+ * The signer may import only the shared request/response schema from the project.
+ * @param {string} regex import paths it may not use
+ */
+const signerImports = (regex) => ({
+  'no-restricted-imports': [
+    'error',
+    { patterns: [{ regex, message: 'the signer imports only the shared request/response schema.' }] },
+  ],
+});
 
 export default tseslint.config(
   { ignores: ['core/generated/**', 'node_modules/**', 'dist/**'] },
@@ -28,22 +38,43 @@ export default tseslint.config(
   {
     files: ['core/domain/**'],
     rules: forbid(
-      ['**/adapters/**', '**/services/**', '**/generated/**', 'pg', 'ioredis', 'bullmq', 'grammy', '@prisma/*', 'node:fs', 'node:net', 'node:http'],
+      [
+        '**/adapters/**',
+        '**/services/**',
+        '**/generated/**',
+        'pg',
+        'ioredis',
+        'bullmq',
+        'grammy',
+        '@prisma/*',
+        'node:fs',
+        'node:net',
+        'node:http',
+      ],
       'core/domain is pure: no I/O.',
     ),
   },
   {
     files: ['core/services/**'],
-    rules: forbid(['**/adapters/**', 'grammy', 'bullmq', '@grammyjs/*'], 'core/services take their dependencies as arguments (ports).'),
+    rules: forbid(
+      ['**/adapters/**', 'grammy', 'bullmq', '@grammyjs/*'],
+      'core/services take their dependencies as arguments (ports).',
+    ),
   },
   {
     files: ['core/**'],
     ignores: ['core/domain/**', 'core/services/**'],
-    rules: forbid(['**/bot/**', '**/jobs/**', '**/signer/**', 'grammy', '@grammyjs/*'], 'core/ has no Telegram and never imports a process.'),
+    rules: forbid(
+      ['**/bot/**', '**/jobs/**', '**/signer/**', 'grammy', '@grammyjs/*'],
+      'core/ has no Telegram and never imports a process.',
+    ),
   },
   {
     files: ['bot/**'],
-    rules: forbid(['**/jobs/**', '**/signer/**', '**/core/adapters/signer-client*'], 'bot/ imports core/ only and never reaches the signer.'),
+    rules: forbid(
+      ['**/jobs/**', '**/signer/**', '**/core/adapters/signer-client*'],
+      'bot/ imports core/ only and never reaches the signer.',
+    ),
   },
   {
     files: ['jobs/**'],
@@ -51,19 +82,14 @@ export default tseslint.config(
   },
   {
     files: ['signer/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '(^|/)(bot|jobs)/|(^|/)core/(?!signer-protocol/)',
-              message: 'the signer imports only the shared request/response schema.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: signerImports('(^|/)(bot|jobs)/|(^|/)core/(?!signer-protocol/)'),
+  },
+  {
+    // The composition root also reads its config and builds its logger, like every process's main.
+    files: ['signer/main.ts'],
+    rules: signerImports(
+      '(^|/)(bot|jobs)/|(^|/)core/(?!signer-protocol/|config\\.ts$|logger\\.ts$|errors\\.ts$)',
+    ),
   },
   {
     files: ['test/**', 'bench/**', 'scripts/**'],

@@ -1,7 +1,13 @@
 import type { Context, SessionFlavor } from 'grammy';
 import type { I18nFlavor } from '@grammyjs/i18n';
 import type { Logger } from '../core/logger.ts';
-import type { EvmNetwork, JobProducer, StellarNetwork, UserRepository, WalletRepository } from '../core/ports.ts';
+import type {
+  EvmNetwork,
+  JobProducer,
+  StellarNetwork,
+  UserRepository,
+  WalletRepository,
+} from '../core/ports.ts';
 import type { UpdateLog } from '../core/adapters/update-log.ts';
 
 /** What the bot keeps per user in Redis. The i18n plugin owns `__language_code`. */

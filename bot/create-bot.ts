@@ -40,7 +40,11 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   bot.use(updateContext(deps));
   bot.use(deduplicateUpdates);
   bot.use(
-    session({ initial: (): SessionData => ({}), storage: writeIfChanged(options.sessionStorage), getSessionKey: sessionKey }),
+    session({
+      initial: (): SessionData => ({}),
+      storage: writeIfChanged(options.sessionStorage),
+      getSessionKey: sessionKey,
+    }),
   );
   bot.use(i18n);
 

@@ -13,6 +13,7 @@ export function createBotI18n(): I18n<BotContext> {
     directory: LOCALES_DIR,
     useSession: true,
     fluentBundleOptions: FLUENT_BUNDLE_OPTIONS,
-    localeNegotiator: async (ctx) => (await ctx.session).__language_code ?? negotiateLanguage(ctx.from?.language_code),
+    localeNegotiator: async (ctx) =>
+      (await ctx.session).__language_code ?? negotiateLanguage(ctx.from?.language_code),
   });
 }

@@ -85,7 +85,8 @@ export async function startBotProcess(
   const server = createBotServer({
     bot,
     logger,
-    webhook: config.BOT_MODE === 'webhook' ? { path: webhookPath!, secret: config.WEBHOOK_SECRET! } : undefined,
+    webhook:
+      config.BOT_MODE === 'webhook' ? { path: webhookPath!, secret: config.WEBHOOK_SECRET! } : undefined,
     isReady: async () => {
       await Promise.all([prisma.$queryRaw`SELECT 1`, sessionsRedis.ping()]);
       return true;

@@ -29,7 +29,11 @@ export function createBotServer(options: BotServerOptions): Server {
   const { bot, logger, webhook } = options;
   // Handlers only enqueue slow work, so 9 s is ample; past it, answer Telegram and let the update finish.
   const handleUpdate = webhook
-    ? webhookCallback(bot, 'http', { secretToken: webhook.secret, onTimeout: 'return', timeoutMilliseconds: 9_000 })
+    ? webhookCallback(bot, 'http', {
+        secretToken: webhook.secret,
+        onTimeout: 'return',
+        timeoutMilliseconds: 9_000,
+      })
     : undefined;
 
   return createServer((req, res) => {

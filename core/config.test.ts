@@ -38,7 +38,9 @@ describe('loadBotConfig', () => {
       expect(error.message).not.toContain('\n');
     });
     it('treats an empty value as missing', () => {
-      expect(errorOf(() => loadBotConfig({ ...botEnv, DATABASE_URL: '' })).message).toBe('DATABASE_URL: is required');
+      expect(errorOf(() => loadBotConfig({ ...botEnv, DATABASE_URL: '' })).message).toBe(
+        'DATABASE_URL: is required',
+      );
     });
   });
 
@@ -56,12 +58,16 @@ describe('loadBotConfig', () => {
   it('requires the webhook URL and secret in webhook mode', () => {
     expect(errorOf(() => loadBotConfig({ ...botEnv, BOT_MODE: 'webhook' })).variable).toBe('WEBHOOK_URL');
     expect(
-      errorOf(() => loadBotConfig({ ...botEnv, BOT_MODE: 'webhook', WEBHOOK_URL: 'https://example.org/hook' })).variable,
+      errorOf(() =>
+        loadBotConfig({ ...botEnv, BOT_MODE: 'webhook', WEBHOOK_URL: 'https://example.org/hook' }),
+      ).variable,
     ).toBe('WEBHOOK_SECRET');
   });
 
   it('requires Horizon and a passphrase for a custom network', () => {
-    expect(errorOf(() => loadBotConfig({ ...botEnv, STELLAR_NETWORK: 'custom' })).variable).toBe('STELLAR_HORIZON_URL');
+    expect(errorOf(() => loadBotConfig({ ...botEnv, STELLAR_NETWORK: 'custom' })).variable).toBe(
+      'STELLAR_HORIZON_URL',
+    );
   });
 
   it('has no friendbot on the public network', () => {
@@ -85,7 +91,9 @@ describe('loadSignerConfig', () => {
     SIGNER_DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/app',
   };
   it('refuses a master key that is not 32 bytes of base64', () => {
-    const error = errorOf(() => loadSignerConfig({ ...signerEnv, SIGNER_MASTER_KEY: Buffer.alloc(16).toString('base64') }));
+    const error = errorOf(() =>
+      loadSignerConfig({ ...signerEnv, SIGNER_MASTER_KEY: Buffer.alloc(16).toString('base64') }),
+    );
     expect(error.variable).toBe('SIGNER_MASTER_KEY');
   });
   it('accepts 32 random bytes', () => {

@@ -59,7 +59,8 @@ function resolveStellar(env: z.infer<z.ZodObject<typeof stellarShape>>): Stellar
   const horizonUrl = env.STELLAR_HORIZON_URL ?? preset?.horizonUrl;
   const passphrase = env.STELLAR_NETWORK_PASSPHRASE ?? preset?.passphrase;
   if (!horizonUrl) throw new ConfigError('STELLAR_HORIZON_URL', 'is required when STELLAR_NETWORK=custom');
-  if (!passphrase) throw new ConfigError('STELLAR_NETWORK_PASSPHRASE', 'is required when STELLAR_NETWORK=custom');
+  if (!passphrase)
+    throw new ConfigError('STELLAR_NETWORK_PASSPHRASE', 'is required when STELLAR_NETWORK=custom');
   return {
     network: env.STELLAR_NETWORK,
     horizonUrl,
@@ -78,7 +79,8 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessE
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const variable = String(issue.path[0] ?? 'environment');
-  const problem = issue.code === 'invalid_type' && !(variable in blankAsMissing) ? 'is required' : issue.message;
+  const problem =
+    issue.code === 'invalid_type' && !(variable in blankAsMissing) ? 'is required' : issue.message;
   throw new ConfigError(variable, problem);
 }
 

@@ -36,7 +36,9 @@ export interface LoggerOptions {
 
 /** Builds a process's root logger. Only `main.ts` calls this; everything else receives a logger. */
 export function createLogger(options: LoggerOptions): Logger {
-  const secrets = [...new Set(options.secrets ?? [])].filter((value): value is string => !!value && value.length >= 8);
+  const secrets = [...new Set(options.secrets ?? [])].filter(
+    (value): value is string => !!value && value.length >= 8,
+  );
   const masks = secrets.flatMap((value) => [value, encodeURIComponent(value)]);
   return pino(
     {

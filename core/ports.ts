@@ -104,10 +104,18 @@ export interface WalletRepository {
 
 export interface IntentRepository {
   /** Creates the intent for `key` unless it exists; returns the stored one either way. */
-  ensure(input: { key: string; kind: 'WALLET_ACTIVATION'; chain: ChainName; walletId: string }): Promise<IntentRecord>;
+  ensure(input: {
+    key: string;
+    kind: 'WALLET_ACTIVATION';
+    chain: ChainName;
+    walletId: string;
+  }): Promise<IntentRecord>;
   findByKey(key: string): Promise<IntentRecord | null>;
   /** Records a signed envelope. Must be durable before the envelope is submitted anywhere. */
-  recordSigned(key: string, input: { sourceAddress: string; envelope: string; txHash: string; amountBase: bigint }): Promise<void>;
+  recordSigned(
+    key: string,
+    input: { sourceAddress: string; envelope: string; txHash: string; amountBase: bigint },
+  ): Promise<void>;
   markSubmitted(key: string): Promise<void>;
   markConfirmed(key: string): Promise<void>;
   markFailed(key: string, error: string): Promise<void>;

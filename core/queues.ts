@@ -36,7 +36,9 @@ export const maintenanceJobs = {
 export const jobIds = {
   provision: (userId: bigint | string) => `provision-${userId}`,
   notification: (payload: NotificationPayload) =>
-    payload.kind === 'wallets-created' ? `notify-${payload.kind}-${payload.userId}` : `notify-${payload.kind}-${payload.walletId}`,
+    payload.kind === 'wallets-created'
+      ? `notify-${payload.kind}-${payload.userId}`
+      : `notify-${payload.kind}-${payload.walletId}`,
 };
 
 /** Retries with backoff for transient failures; finished jobs are removed explicitly, not kept forever. */

@@ -3,7 +3,13 @@ import type { I18n } from '@grammyjs/i18n';
 import { PermanentError, NotFoundError } from '../core/errors.ts';
 import { negotiateLanguage } from '../core/domain/languages.ts';
 import type { NotificationPayload } from '../core/queues.ts';
-import type { EvmNetwork, StellarNetwork, UserRecord, UserRepository, WalletRepository } from '../core/ports.ts';
+import type {
+  EvmNetwork,
+  StellarNetwork,
+  UserRecord,
+  UserRepository,
+  WalletRepository,
+} from '../core/ports.ts';
 import { describeWallets } from '../core/services/wallet-overview.ts';
 import { renderWalletCard, type Translate } from '../core/services/wallet-card.ts';
 
@@ -64,13 +70,20 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         case 'wallets-created': {
           const user = await userOf(BigInt(notification.userId));
           const t = translatorFor(user);
-          const photos = await renderWalletCard(await describeWallets(user.id, deps), { evmChainId: deps.evmChainId, t });
+          const photos = await renderWalletCard(await describeWallets(user.id, deps), {
+            evmChainId: deps.evmChainId,
+            t,
+          });
           await deliver(user, async (chatId) => {
             for (const photo of photos) {
-              await api.sendPhoto(chatId, new InputFile(photo.qrPng, `${photo.chain.toLowerCase()}-address.png`), {
-                caption: photo.caption,
-                parse_mode: 'HTML',
-              });
+              await api.sendPhoto(
+                chatId,
+                new InputFile(photo.qrPng, `${photo.chain.toLowerCase()}-address.png`),
+                {
+                  caption: photo.caption,
+                  parse_mode: 'HTML',
+                },
+              );
             }
             await api.sendMessage(chatId, t('wallet-created'));
           });
@@ -80,13 +93,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           const { wallet, user } = await walletOf(notification.walletId);
           const t = translatorFor(user);
           await deliver(user, (chatId) =>
-            api.sendMessage(chatId, t('wallet-activated', { address: wallet.address }), { parse_mode: 'HTML' }),
+            api.sendMessage(chatId, t('wallet-activated', { address: wallet.address }), {
+              parse_mode: 'HTML',
+            }),
           );
           return;
         }
         case 'wallet-activation-failed': {
           const { user } = await walletOf(notification.walletId);
-          await deliver(user, (chatId) => api.sendMessage(chatId, translatorFor(user)('wallet-activation-failed')));
+          await deliver(user, (chatId) =>
+            api.sendMessage(chatId, translatorFor(user)('wallet-activation-failed')),
+          );
           return;
         }
       }

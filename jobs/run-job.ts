@@ -24,8 +24,17 @@ export interface JobHandler<S extends z.ZodType> {
  * Runs a job through its handler: an invalid payload is never retried; a {@link PermanentError}
  * becomes BullMQ's UnrecoverableError; every run is logged with job id, attempt and duration.
  */
-export async function runJob<S extends z.ZodType>(handler: JobHandler<S>, job: Job, logger: Logger): Promise<unknown> {
-  const log = logger.child({ jobId: job.id, job: job.name, queue: job.queueName, attempt: job.attemptsMade + 1 });
+export async function runJob<S extends z.ZodType>(
+  handler: JobHandler<S>,
+  job: Job,
+  logger: Logger,
+): Promise<unknown> {
+  const log = logger.child({
+    jobId: job.id,
+    job: job.name,
+    queue: job.queueName,
+    attempt: job.attemptsMade + 1,
+  });
   const parsed = handler.payload.safeParse(job.data);
   if (!parsed.success) {
     log.error({ issues: parsed.error.issues }, 'invalid job payload; not retrying');

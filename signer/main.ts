@@ -3,12 +3,8 @@
  * graceful shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the pool).
  */
 import pg from 'pg';
-// The composition root reads the platform's config and logger factory; nothing else in signer/ does.
-// eslint-disable-next-line no-restricted-imports -- composition root (see the signer report)
 import { loadSignerConfig, type SignerConfig } from '../core/config.ts';
-// eslint-disable-next-line no-restricted-imports -- composition root (see the signer report)
 import { ConfigError } from '../core/errors.ts';
-// eslint-disable-next-line no-restricted-imports -- composition root (see the signer report)
 import { createLogger } from '../core/logger.ts';
 import { startSigner, type RunningSigner } from './server.ts';
 

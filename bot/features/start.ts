@@ -8,9 +8,12 @@ export function startFeature(i18n: I18n<BotContext>): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.chatType('private').command('start', async (ctx) => {
     await ctx.deps.users.ensure(BigInt(ctx.from.id), await ctx.i18n.getLocale());
-    await ctx.reply(`${ctx.t('start-greeting', { name: ctx.from.first_name })}\n\n${ctx.t('start-choose-language')}`, {
-      reply_markup: languageKeyboard(i18n as I18n<never>),
-    });
+    await ctx.reply(
+      `${ctx.t('start-greeting', { name: ctx.from.first_name })}\n\n${ctx.t('start-choose-language')}`,
+      {
+        reply_markup: languageKeyboard(i18n as I18n<never>),
+      },
+    );
   });
   return composer;
 }

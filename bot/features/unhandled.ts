@@ -4,7 +4,9 @@ import type { BotContext } from '../context.ts';
 /** Installed last: whatever no feature took gets a short hint, never silence. */
 export const unhandledFeature = new Composer<BotContext>();
 
-unhandledFeature.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('error-button-expired') }));
+unhandledFeature.on('callback_query', (ctx) =>
+  ctx.answerCallbackQuery({ text: ctx.t('error-button-expired') }),
+);
 unhandledFeature.chatType('private').on('message', (ctx) => ctx.reply(ctx.t('unhandled')));
 
 // In groups the commands work only in private; say so, but only to commands meant for this bot.
@@ -15,4 +17,6 @@ unhandledFeature
     const target = (ctx.msg.text ?? '').split(/\s/, 1)[0]!.split('@')[1];
     return target === undefined || target.toLowerCase() === ctx.me.username.toLowerCase();
   })
-  .use((ctx) => ctx.reply(ctx.t('unhandled-group'), { reply_parameters: { message_id: ctx.msg.message_id } }));
+  .use((ctx) =>
+    ctx.reply(ctx.t('unhandled-group'), { reply_parameters: { message_id: ctx.msg.message_id } }),
+  );

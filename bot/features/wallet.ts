@@ -21,7 +21,8 @@ walletFeature.chatType('private').command('wallet', async (ctx) => {
   await ctx.replyWithChatAction('upload_photo');
   const views = await describeWallets(user.id, {
     ...ctx.deps,
-    onChainError: (error, wallet) => ctx.log.warn({ err: error, chain: wallet.chain }, 'balance lookup failed'),
+    onChainError: (error, wallet) =>
+      ctx.log.warn({ err: error, chain: wallet.chain }, 'balance lookup failed'),
   });
   const photos = await renderWalletCard(views, { evmChainId: ctx.deps.evmChainId, t: ctx.t });
   for (const photo of photos) {

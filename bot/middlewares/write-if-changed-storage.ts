@@ -7,7 +7,10 @@ import type { StorageAdapter } from 'grammy';
  * overwrite a newer value another bot instance stored meanwhile. One user's updates run in order
  * (sequentialize), so the remembered value is the one this update read.
  */
-export function writeIfChanged<T>(storage: StorageAdapter<T>, options: { maxKeys?: number } = {}): StorageAdapter<T> {
+export function writeIfChanged<T>(
+  storage: StorageAdapter<T>,
+  options: { maxKeys?: number } = {},
+): StorageAdapter<T> {
   const maxKeys = options.maxKeys ?? 10_000;
   const lastSeen = new Map<string, string>();
   const remember = (key: string, serialized: string) => {

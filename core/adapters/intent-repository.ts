@@ -24,7 +24,14 @@ export function createIntentRepository(prisma: PrismaClient): IntentRepository {
     },
     findByKey: (key) => prisma.chainIntent.findUnique({ where: { key }, select: columns }),
     recordSigned: (key, { sourceAddress, envelope, txHash, amountBase }) =>
-      update(key, { status: 'SIGNED', sourceAddress, envelope, txHash, amountBase: amountBase.toString(), error: null }),
+      update(key, {
+        status: 'SIGNED',
+        sourceAddress,
+        envelope,
+        txHash,
+        amountBase: amountBase.toString(),
+        error: null,
+      }),
     markSubmitted: (key) => update(key, { status: 'SUBMITTED' }),
     markConfirmed: (key) => update(key, { status: 'CONFIRMED', error: null }),
     markFailed: (key, error) => update(key, { status: 'FAILED', error }),

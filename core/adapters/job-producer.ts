@@ -26,10 +26,18 @@ export function createJobProducer(connection: Redis, options: { prefix?: string 
   const notifications = new Queue(QUEUE_NAMES.notifications, queueOptions);
   return {
     async provisionWallets({ userId }) {
-      await wallets.add(walletJobs.provision.name, { userId: userId.toString() }, { jobId: jobIds.provision(userId) });
+      await wallets.add(
+        walletJobs.provision.name,
+        { userId: userId.toString() },
+        { jobId: jobIds.provision(userId) },
+      );
     },
     async activateStellarWallet({ walletId }) {
-      await wallets.add(walletJobs.activateStellar.name, { walletId }, { jobId: activationIntentKey(walletId) });
+      await wallets.add(
+        walletJobs.activateStellar.name,
+        { walletId },
+        { jobId: activationIntentKey(walletId) },
+      );
     },
     async notify(notification) {
       const payload: NotificationPayload =

@@ -26,7 +26,10 @@ interface PendingClaim {
  *   milliseconds of claims, so a redelivered update could run again; that is acceptable because
  *   every money-moving effect is idempotent on its own durable intent key, never on this log.
  */
-export function createUpdateLog(databaseUrl: string, options: { maxBatch?: number; poolSize?: number } = {}): UpdateLog {
+export function createUpdateLog(
+  databaseUrl: string,
+  options: { maxBatch?: number; poolSize?: number } = {},
+): UpdateLog {
   const maxBatch = options.maxBatch ?? 500;
   const poolSize = options.poolSize ?? 2;
   const pool = new pg.Pool({
@@ -67,7 +70,9 @@ export function createUpdateLog(databaseUrl: string, options: { maxBatch?: numbe
       });
     },
     async prune(olderThan) {
-      const { rowCount } = await pool.query('DELETE FROM processed_updates WHERE received_at < $1', [olderThan]);
+      const { rowCount } = await pool.query('DELETE FROM processed_updates WHERE received_at < $1', [
+        olderThan,
+      ]);
       return rowCount ?? 0;
     },
     close: () => pool.end(),

@@ -19,7 +19,12 @@ const MAX_ENVELOPES = 5;
 /** The treasury cannot pay for the account (underfunded, missing, refused by the network). */
 export class ActivationFailedError extends PermanentError {
   constructor(walletId: string, reason: string, options?: { cause?: unknown }) {
-    super('ACTIVATION_FAILED', `activation of wallet ${walletId} failed: ${reason}`, { walletId, reason }, options);
+    super(
+      'ACTIVATION_FAILED',
+      `activation of wallet ${walletId} failed: ${reason}`,
+      { walletId, reason },
+      options,
+    );
   }
 }
 
@@ -51,7 +56,10 @@ function isTransactionFailure(error: unknown): error is AppError {
 }
 
 function resultCodes(error: AppError): string[] {
-  const { transactionCode, operationCodes } = error.fields as { transactionCode?: string; operationCodes?: string[] };
+  const { transactionCode, operationCodes } = error.fields as {
+    transactionCode?: string;
+    operationCodes?: string[];
+  };
   return [transactionCode ?? '', ...(operationCodes ?? [])];
 }
 
@@ -62,10 +70,14 @@ function resultCodes(error: AppError): string[] {
  * only then is a new one built. The treasury's sequence number is the fence: one activation at a
  * time per treasury, across every worker.
  */
-export async function activateStellarWallet(walletId: string, deps: ActivationDeps): Promise<ActivationOutcome> {
+export async function activateStellarWallet(
+  walletId: string,
+  deps: ActivationDeps,
+): Promise<ActivationOutcome> {
   const wallet = await deps.wallets.findById(walletId);
   if (!wallet) throw new NotFoundError('wallet', walletId);
-  if (wallet.chain !== 'STELLAR') throw new PermanentError('NOT_STELLAR', `wallet ${walletId} is not a Stellar wallet`);
+  if (wallet.chain !== 'STELLAR')
+    throw new PermanentError('NOT_STELLAR', `wallet ${walletId} is not a Stellar wallet`);
   if (wallet.status === 'ACTIVE') return 'already-active';
 
   const key = activationIntentKey(walletId);
@@ -108,7 +120,11 @@ async function fundFromTreasury(wallet: WalletRecord, key: string, deps: Activat
       transactionXdr: unsigned.xdr,
       declaredOperations: [{ type: 'createAccount', destination: wallet.address, startingBalance }],
     });
-    const envelope = deps.transactions.attachSignature(unsigned.xdr, signature.publicKey, signature.signature);
+    const envelope = deps.transactions.attachSignature(
+      unsigned.xdr,
+      signature.publicKey,
+      signature.signature,
+    );
     // Durable before it leaves the process: a crash from here on resumes with these exact bytes.
     await deps.intents.recordSigned(key, {
       sourceAddress: treasury.address,
@@ -148,7 +164,12 @@ async function settleStoredEnvelope(
   return 'discarded';
 }
 
-async function submitStored(envelope: string, wallet: WalletRecord, key: string, deps: ActivationDeps): Promise<void> {
+async function submitStored(
+  envelope: string,
+  wallet: WalletRecord,
+  key: string,
+  deps: ActivationDeps,
+): Promise<void> {
   await deps.intents.markSubmitted(key);
   try {
     await deps.stellar.submit(envelope);

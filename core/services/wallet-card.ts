@@ -20,7 +20,9 @@ function stellarLines(view: Extract<WalletView, { chain: 'STELLAR' }>, t: Transl
   if (view.balances === 'not-activated') return [t('wallet-stellar-not-active')];
   return view.balances.map((balance) =>
     t('wallet-balance-line', {
-      asset: escapeHtml(balance.assetIssuer ? `${balance.assetCode} (${shorten(balance.assetIssuer)})` : balance.assetCode),
+      asset: escapeHtml(
+        balance.assetIssuer ? `${balance.assetCode} (${shorten(balance.assetIssuer)})` : balance.assetCode,
+      ),
       amount: formatStroops(parseStellarAmount(balance.amount)),
     }),
   );
@@ -49,8 +51,18 @@ export async function renderWalletCard(
       const title =
         view.chain === 'STELLAR' ? t('wallet-stellar-title') : t('wallet-evm-title', { chainId: evmChainId });
       const lines = view.chain === 'STELLAR' ? stellarLines(view, t) : evmLines(view, evmChainId, t);
-      const caption = [`<b>${title}</b>`, `<code>${escapeHtml(view.wallet.address)}</code>`, '', ...lines].join('\n');
-      const qrPng = await QRCode.toBuffer(view.wallet.address, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 384 });
+      const caption = [
+        `<b>${title}</b>`,
+        `<code>${escapeHtml(view.wallet.address)}</code>`,
+        '',
+        ...lines,
+      ].join('\n');
+      const qrPng = await QRCode.toBuffer(view.wallet.address, {
+        type: 'png',
+        errorCorrectionLevel: 'M',
+        margin: 2,
+        width: 384,
+      });
       return { chain: view.chain, qrPng, caption };
     }),
   );

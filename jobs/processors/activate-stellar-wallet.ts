@@ -4,7 +4,9 @@ import type { WorkerDeps } from '../deps.ts';
 import type { JobHandler } from '../run-job.ts';
 
 /** Creates a wallet's Stellar account (friendbot, or a createAccount from the treasury). */
-export function activateStellarWalletHandler(deps: WorkerDeps): JobHandler<typeof walletJobs.activateStellar.payload> {
+export function activateStellarWalletHandler(
+  deps: WorkerDeps,
+): JobHandler<typeof walletJobs.activateStellar.payload> {
   return {
     payload: walletJobs.activateStellar.payload,
     run: ({ payload }) => activateStellarWallet(payload.walletId, { ...deps, settings: deps.activation }),

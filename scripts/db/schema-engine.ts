@@ -64,7 +64,8 @@ const PG_TEXT_OID = 25;
 function catalogReadablePool(connectionString: string): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: 1 });
   const asText = (res: pg.QueryResult | undefined) => {
-    for (const field of res?.fields ?? []) if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+    for (const field of res?.fields ?? [])
+      if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
     return res;
   };
   pool.on('connect', (client) => {

@@ -18,10 +18,14 @@ const textsTo = (chatId: number) =>
     .filter(Boolean);
 
 const waitForText = (chatId: number, fragment: string) =>
-  eventually(() => platform.telegram.sentMessages(chatId).find((m) => (m.text ?? m.caption ?? '').includes(fragment)));
+  eventually(() =>
+    platform.telegram.sentMessages(chatId).find((m) => (m.text ?? m.caption ?? '').includes(fragment)),
+  );
 
 const waitForPhoto = (chatId: number, fragment: string) =>
-  eventually(() => platform.telegram.sentMessages(chatId).find((m) => m.photo && (m.caption ?? '').includes(fragment)));
+  eventually(() =>
+    platform.telegram.sentMessages(chatId).find((m) => m.photo && (m.caption ?? '').includes(fragment)),
+  );
 
 describe('a new user from /start to an active wallet', () => {
   const ana = { id: 5001, first_name: 'Ana', language_code: 'es' };
@@ -29,17 +33,28 @@ describe('a new user from /start to an active wallet', () => {
   it('is greeted in their Telegram language with buttons for the others', async () => {
     platform.telegram.sendUserMessage({ from: ana, text: '/start' });
     const greeting = await waitForText(ana.id, '¡Hola, Ana!');
-    const labels = (greeting.replyMarkup?.inline_keyboard as { text: string }[][]).flat().map((button) => button.text);
+    const labels = (greeting.replyMarkup?.inline_keyboard as { text: string }[][])
+      .flat()
+      .map((button) => button.text);
     expect(labels).toEqual(['English', 'Español']);
   });
 
   it('switches to the language picked with a button', async () => {
     const greeting = await waitForText(ana.id, '¡Hola, Ana!');
-    platform.telegram.pressButton({ from: ana, message: { message_id: greeting.messageId, chat: { id: ana.id } }, data: 'language:en' });
+    platform.telegram.pressButton({
+      from: ana,
+      message: { message_id: greeting.messageId, chat: { id: ana.id } },
+      data: 'language:en',
+    });
     await waitForText(ana.id, 'I will speak English with you');
-    const [user] = await platform.query<{ language_code: string }>('SELECT language_code FROM users WHERE telegram_id = $1', [ana.id]);
+    const [user] = await platform.query<{ language_code: string }>(
+      'SELECT language_code FROM users WHERE telegram_id = $1',
+      [ana.id],
+    );
     expect(user?.language_code).toBe('en');
-    const menu = await eventually(() => platform.telegram.commands({ scope: { type: 'chat', chat_id: ana.id } }));
+    const menu = await eventually(() =>
+      platform.telegram.commands({ scope: { type: 'chat', chat_id: ana.id } }),
+    );
     expect(menu.map((command) => command.description)).toContain('Your wallets and balances');
   });
 
@@ -79,12 +94,20 @@ describe('a new user from /start to an active wallet', () => {
     const before = platform.telegram.sentMessages(ana.id).length;
     platform.telegram.sendUserMessage({ from: ana, text: '/wallet' });
     const cards = await eventually(() => {
-      const fresh = platform.telegram.sentMessages(ana.id).slice(before).filter((m) => m.photo);
+      const fresh = platform.telegram
+        .sentMessages(ana.id)
+        .slice(before)
+        .filter((m) => m.photo);
       return fresh.length === 2 ? fresh : undefined;
     });
     expect(cards[0]!.caption).toContain('XLM: 10000');
     expect(cards[1]!.caption).toContain('ETH: 0');
-    expect(await platform.query('SELECT 1 FROM wallets w JOIN users u ON u.id = w.user_id WHERE u.telegram_id = $1', [ana.id])).toHaveLength(2);
+    expect(
+      await platform.query(
+        'SELECT 1 FROM wallets w JOIN users u ON u.id = w.user_id WHERE u.telegram_id = $1',
+        [ana.id],
+      ),
+    ).toHaveLength(2);
   });
 
   it('lists the commands on /help and answers anything else with a hint', async () => {
@@ -95,8 +118,15 @@ describe('a new user from /start to an active wallet', () => {
   });
 
   it('published a command menu per language at start-up', () => {
-    expect(platform.telegram.commands({ languageCode: 'es' })?.map((c) => c.command)).toEqual(['wallet', 'language', 'help', 'start']);
-    expect(platform.telegram.commands({ languageCode: 'es' })?.[0]?.description).toBe('Tus billeteras y saldos');
+    expect(platform.telegram.commands({ languageCode: 'es' })?.map((c) => c.command)).toEqual([
+      'wallet',
+      'language',
+      'help',
+      'start',
+    ]);
+    expect(platform.telegram.commands({ languageCode: 'es' })?.[0]?.description).toBe(
+      'Tus billeteras y saldos',
+    );
     expect(platform.telegram.commands()?.[0]?.description).toBe('Your wallets and balances');
   });
 });
@@ -118,7 +148,11 @@ describe('when /wallet arrives twice at once and one update is delivered twice',
     const keys = await platform.query('SELECT 1 FROM signer.keys WHERE ref LIKE $1', [`wallet:%`]);
     const users = await platform.query('SELECT 1 FROM users');
     expect(keys).toHaveLength(2 * users.length);
-    expect(platform.logLines.some((line) => line.includes(`"updateId":${first.update_id},"msg":"duplicate update ignored"`))).toBe(true);
+    expect(
+      platform.logLines.some((line) =>
+        line.includes(`"updateId":${first.update_id},"msg":"duplicate update ignored"`),
+      ),
+    ).toBe(true);
     // The second /wallet either finds the wallets being made or already made; never a second set.
     const creating = textsTo(ben.id).filter((text) => text.includes('Creating your wallets')).length;
     expect(creating === 1 || creating === 2).toBe(true);

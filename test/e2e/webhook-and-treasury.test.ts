@@ -10,7 +10,10 @@ const TREASURY_XLM = 1000n * 10_000_000n;
 beforeAll(async () => {
   platform = await startPlatform({ mode: 'webhook', friendbot: false });
   // The operator's part: learn the treasury address from the key service and fund it.
-  const keys = createSignerClient({ url: platform.signerUrl, authSecret: platform.secrets.SIGNER_AUTH_SECRET! });
+  const keys = createSignerClient({
+    url: platform.signerUrl,
+    authSecret: platform.secrets.SIGNER_AUTH_SECRET!,
+  });
   treasury = (await keys.createKey({ chain: 'stellar', ref: TREASURY_KEY_REF })).address;
   platform.horizon.createAccount(treasury, '1000');
 });
@@ -44,15 +47,25 @@ describe('the webhook', () => {
     });
     expect(response.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await platform.query('SELECT 1 FROM processed_updates WHERE update_id = $1', [updateId])).toHaveLength(0);
+    expect(
+      await platform.query('SELECT 1 FROM processed_updates WHERE update_id = $1', [updateId]),
+    ).toHaveLength(0);
     expect(platform.telegram.sentMessages(7001)).toHaveLength(0);
   });
 
   it('delivers Telegram updates that carry the secret', async () => {
-    platform.telegram.sendUserMessage({ from: { id: 7002, first_name: 'Zoe' }, text: '/help' });
-    await eventually(() => platform.telegram.sentMessages(7002).find((m) => m.text?.includes('What I can do')));
-    const [delivery] = platform.telegram.webhookDeliveries();
-    expect(delivery).toBeDefined();
+    const update = platform.telegram.sendUserMessage({
+      from: { id: 7002, first_name: 'Zoe' },
+      text: '/help',
+    });
+    await eventually(() =>
+      platform.telegram.sentMessages(7002).find((m) => m.text?.includes('What I can do')),
+    );
+    // The delivery is recorded when the bot's answer to the POST arrives, after the reply was sent.
+    const delivery = await eventually(() =>
+      platform.telegram.webhookDeliveries().find((d) => d.updateId === update.update_id),
+    );
+    expect(delivery).toMatchObject({ status: 200, delivered: true, attempt: 1 });
   });
 
   it('serves health and readiness', async () => {
@@ -67,7 +80,9 @@ describe('activation on a network without friendbot', () => {
 
   it('creates the account from the treasury with exactly the configured amount, once', async () => {
     platform.telegram.sendUserMessage({ from: zoe, text: '/wallet' });
-    await eventually(() => platform.telegram.sentMessages(zoe.id).find((m) => m.text?.includes('Stellar account is active')));
+    await eventually(() =>
+      platform.telegram.sentMessages(zoe.id).find((m) => m.text?.includes('Stellar account is active')),
+    );
 
     const [wallet] = await platform.query<{ id: string; address: string }>(
       "SELECT w.id, w.address FROM wallets w JOIN users u ON u.id = w.user_id WHERE u.telegram_id = $1 AND chain = 'STELLAR'",
@@ -77,13 +92,19 @@ describe('activation on a network without friendbot', () => {
     // 2 XLM sent plus one operation's base fee of 100 stroops, and nothing else.
     expect(platform.horizon.account(treasury)?.balance).toBe(TREASURY_XLM - 2n * 10_000_000n - 100n);
 
-    const [intent] = await platform.query<{ status: string; envelope: string; tx_hash: string; amount_base: string }>(
-      'SELECT status, envelope, tx_hash, amount_base FROM chain_intents WHERE key = $1',
-      [`activate-${wallet!.id}`],
-    );
+    const [intent] = await platform.query<{
+      status: string;
+      envelope: string;
+      tx_hash: string;
+      amount_base: string;
+    }>('SELECT status, envelope, tx_hash, amount_base FROM chain_intents WHERE key = $1', [
+      `activate-${wallet!.id}`,
+    ]);
     expect(intent).toMatchObject({ status: 'CONFIRMED', amount_base: '20000000' });
     expect(intent!.envelope).toBeTruthy();
-    const audits = await platform.query<{ decision: string }>("SELECT decision FROM signer.audit WHERE action = 'sign_stellar'");
+    const audits = await platform.query<{ decision: string }>(
+      "SELECT decision FROM signer.audit WHERE action = 'sign_stellar'",
+    );
     expect(audits.map((audit) => audit.decision)).toEqual(['signed']);
   });
 });

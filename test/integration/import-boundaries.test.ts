@@ -15,6 +15,7 @@ describe('the import rules of DESIGN.md', () => {
     ['jobs/x.ts', "import { a } from '../bot/create-bot.ts';"],
     ['jobs/x.ts', "import { a } from '../signer/keystore.ts';"],
     ['signer/x.ts', "import { a } from '../core/config.ts';"],
+    ['signer/main.ts', "import { a } from '../core/adapters/prisma-client.ts';"],
     ['core/services/x.ts', "import { a } from '../adapters/prisma-client.ts';"],
     ['core/domain/x.ts', "import pg from 'pg';"],
     ['core/x.ts', "import { Bot } from 'grammy';"],
@@ -26,6 +27,7 @@ describe('the import rules of DESIGN.md', () => {
     ['bot/x.ts', "import { a } from '../core/services/wallet-card.ts';"],
     ['jobs/x.ts', "import { a } from '../core/adapters/signer-client.ts';"],
     ['signer/x.ts', "import { a } from '../core/signer-protocol/schema.ts';"],
+    ['signer/main.ts', "import { a } from '../core/config.ts';"],
     ['core/services/x.ts', "import { a } from '../domain/languages.ts';"],
   ])('allows %s importing: %s', async (filePath, source) => {
     expect(await restrictedImports(filePath, `${source}\nexport const b = a;\n`)).toBe(0);

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyMigrations, migrationsDir, MigrationChecksumMismatchError, readMigrations } from '../../scripts/db/migrations.ts';
+import {
+  applyMigrations,
+  migrationsDir,
+  MigrationChecksumMismatchError,
+  readMigrations,
+} from '../../scripts/db/migrations.ts';
 import { diffMigrationsAgainstSchema } from '../../scripts/db/drift.ts';
 import { createScratchDatabase } from '../../scripts/db/scratch-database.ts';
 import { TEST_POSTGRES_URL } from '../support/database.ts';
@@ -29,7 +34,9 @@ describe('applyMigrations', () => {
 
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query('SELECT migration_name, checksum, finished_at FROM "_prisma_migrations"');
+    const { rows } = await client.query(
+      'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations"',
+    );
     await client.end();
     expect(rows.map((row) => row.migration_name)).toEqual(names);
     expect(rows.every((row) => /^[0-9a-f]{64}$/.test(row.checksum) && row.finished_at)).toBe(true);

@@ -82,13 +82,31 @@ describe('the intent repository', () => {
       signerKeyId: '00000000-0000-4000-8000-000000000002',
       status: 'PENDING_ACTIVATION',
     });
-    const input = { key: `activate-${wallet.id}`, kind: 'WALLET_ACTIVATION' as const, chain: 'STELLAR' as const, walletId: wallet.id };
+    const input = {
+      key: `activate-${wallet.id}`,
+      kind: 'WALLET_ACTIVATION' as const,
+      chain: 'STELLAR' as const,
+      walletId: wallet.id,
+    };
     const [a, b] = await Promise.all([intents.ensure(input), intents.ensure(input)]);
     expect(a.id).toBe(b.id);
-    await intents.recordSigned(input.key, { sourceAddress: 'GSOURCE', envelope: 'AAAA', txHash: 'ff', amountBase: 20_000_000n });
-    expect(await intents.findByKey(input.key)).toMatchObject({ status: 'SIGNED', envelope: 'AAAA', txHash: 'ff' });
+    await intents.recordSigned(input.key, {
+      sourceAddress: 'GSOURCE',
+      envelope: 'AAAA',
+      txHash: 'ff',
+      amountBase: 20_000_000n,
+    });
+    expect(await intents.findByKey(input.key)).toMatchObject({
+      status: 'SIGNED',
+      envelope: 'AAAA',
+      txHash: 'ff',
+    });
     await intents.discardEnvelope(input.key);
-    expect(await intents.findByKey(input.key)).toMatchObject({ status: 'PENDING', envelope: null, txHash: null });
+    expect(await intents.findByKey(input.key)).toMatchObject({
+      status: 'PENDING',
+      envelope: null,
+      txHash: null,
+    });
     expect(await intents.countAttempt(input.key)).toBe(1);
   });
 });

@@ -7,7 +7,10 @@ import { createWalletRepository } from '../../core/adapters/wallet-repository.ts
 import { createIntentRepository } from '../../core/adapters/intent-repository.ts';
 import { createSourceAccountLock } from '../../core/adapters/source-account-lock.ts';
 import { createSignerClient } from '../../core/adapters/signer-client.ts';
-import { createStellarNetwork, createStellarTransactionFactory } from '../../core/adapters/stellar-horizon.ts';
+import {
+  createStellarNetwork,
+  createStellarTransactionFactory,
+} from '../../core/adapters/stellar-horizon.ts';
 import { TREASURY_KEY_REF, activationIntentKey } from '../../core/domain/intent-keys.ts';
 import type { JobProducer, Notification, StellarNetwork } from '../../core/ports.ts';
 import { provisionWallets } from '../../core/services/wallet-provisioning.ts';
@@ -71,11 +74,22 @@ function deps(overrides: { stellar?: StellarNetwork } = {}) {
     wallets: createWalletRepository(prisma),
     intents: createIntentRepository(prisma),
     keys: createSignerClient({ url: signer.url, authSecret }),
-    stellar: overrides.stellar ?? createStellarNetwork({ horizonUrl: horizon.url, friendbotUrl: undefined, passphrase: horizon.passphrase }),
+    stellar:
+      overrides.stellar ??
+      createStellarNetwork({
+        horizonUrl: horizon.url,
+        friendbotUrl: undefined,
+        passphrase: horizon.passphrase,
+      }),
     transactions: createStellarTransactionFactory(horizon.passphrase),
     sourceLock: createSourceAccountLock(prisma),
     jobs: recorded.jobs,
-    settings: { networkPassphrase: horizon.passphrase, useFriendbot: false, startingBalance: '2', transactionTimeoutSeconds: 60 },
+    settings: {
+      networkPassphrase: horizon.passphrase,
+      useFriendbot: false,
+      startingBalance: '2',
+      transactionTimeoutSeconds: 60,
+    },
   };
   return { activation, ...recorded };
 }
@@ -88,7 +102,8 @@ async function newStellarWallet() {
   return wallets.find((wallet) => wallet.chain === 'STELLAR')!;
 }
 
-const storedEnvelopeOf = (walletId: string) => createIntentRepository(prisma).findByKey(activationIntentKey(walletId));
+const storedEnvelopeOf = (walletId: string) =>
+  createIntentRepository(prisma).findByKey(activationIntentKey(walletId));
 
 describe('provisioning wallets', () => {
   it('gives a user one Stellar and one EVM wallet however many runs race', async () => {
@@ -110,7 +125,9 @@ describe('activating from the treasury', () => {
         ...deps().activation.stellar,
         submit: () => Promise.reject(new Error('worker killed')),
       };
-      await expect(activateStellarWallet(wallet.id, deps({ stellar: crashing }).activation)).rejects.toThrow('worker killed');
+      await expect(activateStellarWallet(wallet.id, deps({ stellar: crashing }).activation)).rejects.toThrow(
+        'worker killed',
+      );
       const stored = await storedEnvelopeOf(wallet.id);
       expect(stored?.envelope).toBeTruthy();
       expect(horizon.account(wallet.address)).toBeUndefined();
@@ -130,7 +147,9 @@ describe('activating from the treasury', () => {
     it('finds it on the next run instead of paying again', async () => {
       const wallet = await newStellarWallet();
       horizon.failNext({ status: 504, apply: true });
-      await expect(activateStellarWallet(wallet.id, deps().activation)).rejects.toMatchObject({ code: 'STELLAR_SUBMISSION_UNKNOWN' });
+      await expect(activateStellarWallet(wallet.id, deps().activation)).rejects.toMatchObject({
+        code: 'STELLAR_SUBMISSION_UNKNOWN',
+      });
       const treasuryBefore = horizon.account(treasury)!.balance;
       expect(await activateStellarWallet(wallet.id, deps().activation)).toBe('activated');
       expect(horizon.account(treasury)!.balance).toBe(treasuryBefore);
@@ -142,9 +161,15 @@ describe('activating from the treasury', () => {
     it('discards it, builds a fresh one and pays once', async () => {
       const wallet = await newStellarWallet();
       // The first run's envelope is built an hour ago, so its maxTime has passed when it is resubmitted.
-      const lost: StellarNetwork = { ...deps().activation.stellar, submit: () => Promise.reject(new Error('connection reset')) };
+      const lost: StellarNetwork = {
+        ...deps().activation.stellar,
+        submit: () => Promise.reject(new Error('connection reset')),
+      };
       const anHourAgo = deps({ stellar: lost }).activation;
-      anHourAgo.transactions = createStellarTransactionFactory(horizon.passphrase, () => Date.now() - 3600_000);
+      anHourAgo.transactions = createStellarTransactionFactory(
+        horizon.passphrase,
+        () => Date.now() - 3600_000,
+      );
       await expect(activateStellarWallet(wallet.id, anHourAgo)).rejects.toThrow('connection reset');
       const expired = await storedEnvelopeOf(wallet.id);
 
@@ -152,7 +177,9 @@ describe('activating from the treasury', () => {
       expect(await activateStellarWallet(wallet.id, deps().activation)).toBe('activated');
       const fresh = await storedEnvelopeOf(wallet.id);
       expect(fresh?.txHash).not.toBe(expired?.txHash);
-      expect(horizon.transactions().some((tx) => tx.envelopeXdr === expired!.envelope && tx.successful)).toBe(false);
+      expect(horizon.transactions().some((tx) => tx.envelopeXdr === expired!.envelope && tx.successful)).toBe(
+        false,
+      );
       expect(horizon.account(treasury)!.balance).toBe(treasuryBefore - 20_000_000n - 100n);
     });
   });
@@ -160,10 +187,14 @@ describe('activating from the treasury', () => {
   describe('when many activations share the treasury at once', () => {
     it('lands every one without a sequence-number clash', async () => {
       const wallets = await Promise.all(Array.from({ length: 6 }, () => newStellarWallet()));
-      const results = await Promise.all(wallets.map((wallet) => activateStellarWallet(wallet.id, deps().activation)));
+      const results = await Promise.all(
+        wallets.map((wallet) => activateStellarWallet(wallet.id, deps().activation)),
+      );
       expect(results).toEqual(Array(6).fill('activated'));
       for (const wallet of wallets) expect(horizon.account(wallet.address)?.balance).toBe(20_000_000n);
-      expect(horizon.transactions().filter((tx) => tx.resultCodes.transaction === 'tx_bad_seq')).toHaveLength(0);
+      expect(horizon.transactions().filter((tx) => tx.resultCodes.transaction === 'tx_bad_seq')).toHaveLength(
+        0,
+      );
     });
   });
 

@@ -2,13 +2,16 @@ import { createScratchDatabase } from '../../scripts/db/scratch-database.ts';
 import { applyMigrations } from '../../scripts/db/migrations.ts';
 
 /** Where tests find PostgreSQL; CI and every machine here run it on the default port. */
-export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const TEST_POSTGRES_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * A fresh database with every migration applied, for one test file. Call `drop` in `afterAll`.
  */
-export async function createTestDatabase(prefix = 'test'): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(
+  prefix = 'test',
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const database = await createScratchDatabase(TEST_POSTGRES_URL, prefix);
   await applyMigrations(database.url);
   return database;

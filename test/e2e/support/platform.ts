@@ -108,7 +108,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const worker: RunningWorker = await startWorkerProcess(
     loadWorkerConfig({ ...common, SIGNER_URL: signer.url, SIGNER_AUTH_SECRET: secrets.SIGNER_AUTH_SECRET }),
-    createLogger({ name: 'worker', level: 'debug', secrets: [telegram.token, secrets.SIGNER_AUTH_SECRET], destination }),
+    createLogger({
+      name: 'worker',
+      level: 'debug',
+      secrets: [telegram.token, secrets.SIGNER_AUTH_SECRET],
+      destination,
+    }),
     { queuePrefix: prefix },
   );
 
@@ -123,7 +128,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
         ? { WEBHOOK_URL: `http://127.0.0.1:${botPort}${webhookPath}`, WEBHOOK_SECRET: secrets.WEBHOOK_SECRET }
         : {}),
     }),
-    createLogger({ name: 'bot', level: 'debug', secrets: [telegram.token, secrets.WEBHOOK_SECRET], destination }),
+    createLogger({
+      name: 'bot',
+      level: 'debug',
+      secrets: [telegram.token, secrets.WEBHOOK_SECRET],
+      destination,
+    }),
     { queuePrefix: prefix, sessionPrefix: `${prefix}:session:` },
   );
 
@@ -151,7 +161,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 }
 
 /** Waits until `check` returns a value other than undefined/false, polling every 25 ms. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
