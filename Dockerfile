@@ -6,8 +6,9 @@ WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY scripts/db ./scripts/db
-# postinstall generates the Prisma client offline (no engine download).
-RUN npm ci --no-audit --no-fund
+# postinstall generates the Prisma client offline (no engine download). `npm install` rather than
+# `npm ci`: see .ci/run (the lock cannot list optional builds the registry does not have).
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run typecheck && npm run build && npm prune --omit=dev
 

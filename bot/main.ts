@@ -5,8 +5,8 @@ import { apiThrottler } from '@grammyjs/transformer-throttler';
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import { RedisAdapter } from '@grammyjs/storage-redis';
 import { loadBotConfig, type BotConfig } from '../core/config.ts';
-import { ConfigError } from '../core/errors.ts';
-import { createLogger, type Logger } from '../core/logger.ts';
+import type { Logger } from '../core/logger.ts';
+import { runProcess } from '../core/process-entry.ts';
 import { createPrismaClient } from '../core/adapters/prisma-client.ts';
 import { connectRedis } from '../core/adapters/redis.ts';
 import { createUserRepository } from '../core/adapters/user-repository.ts';
@@ -121,33 +121,11 @@ export async function startBotProcess(
   };
 }
 
-async function main(): Promise<void> {
-  let config: BotConfig;
-  try {
-    config = loadBotConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`config error: ${error.message}\n`);
-    process.exit(1);
-  }
-  const logger = createLogger({
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runProcess({
     name: 'bot',
-    level: config.LOG_LEVEL,
-    secrets: [config.BOT_TOKEN, config.WEBHOOK_SECRET],
+    loadConfig: () => loadBotConfig(),
+    secrets: (config) => [config.BOT_TOKEN, config.WEBHOOK_SECRET],
+    start: (config, logger) => startBotProcess(config, logger),
   });
-  const running = await startBotProcess(config, logger);
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

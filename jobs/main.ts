@@ -7,8 +7,8 @@ import { apiThrottler } from '@grammyjs/transformer-throttler';
 import { Queue, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadWorkerConfig, type WorkerConfig } from '../core/config.ts';
-import { ConfigError } from '../core/errors.ts';
-import { createLogger, type Logger } from '../core/logger.ts';
+import type { Logger } from '../core/logger.ts';
+import { runProcess } from '../core/process-entry.ts';
 import { DEFAULT_LANGUAGE } from '../core/domain/languages.ts';
 import { FLUENT_BUNDLE_OPTIONS, LOCALES_DIR } from '../core/locales.ts';
 import { maintenanceJobs, QUEUE_NAMES, walletJobs, notificationJob, type QueueName } from '../core/queues.ts';
@@ -161,33 +161,11 @@ export async function startWorkerProcess(
   };
 }
 
-async function main(): Promise<void> {
-  let config: WorkerConfig;
-  try {
-    config = loadWorkerConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`config error: ${error.message}\n`);
-    process.exit(1);
-  }
-  const logger = createLogger({
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runProcess({
     name: 'worker',
-    level: config.LOG_LEVEL,
-    secrets: [config.BOT_TOKEN, config.SIGNER_AUTH_SECRET],
+    loadConfig: () => loadWorkerConfig(),
+    secrets: (config) => [config.BOT_TOKEN, config.SIGNER_AUTH_SECRET],
+    start: (config, logger) => startWorkerProcess(config, logger),
   });
-  const running = await startWorkerProcess(config, logger);
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down: draining jobs in flight');
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
