@@ -85,11 +85,9 @@ export default tseslint.config(
     rules: signerImports('(^|/)(bot|jobs)/|(^|/)core/(?!signer-protocol/)'),
   },
   {
-    // The composition root also reads its config and builds its logger, like every process's main.
+    // The composition root also parses its config and runs through the shared process entry.
     files: ['signer/main.ts'],
-    rules: signerImports(
-      '(^|/)(bot|jobs)/|(^|/)core/(?!signer-protocol/|config\\.ts$|logger\\.ts$|errors\\.ts$)',
-    ),
+    rules: signerImports('(^|/)(bot|jobs)/|(^|/)core/(?!signer-protocol/|config\\.ts$|process-entry\\.ts$)'),
   },
   {
     files: ['test/**', 'bench/**', 'scripts/**'],

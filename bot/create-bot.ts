@@ -1,5 +1,6 @@
 import { Bot, session, type Context, type StorageAdapter } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import type { I18n } from '@grammyjs/i18n';
 import { sequentialize } from '@grammyjs/runner';
 import type { BotContext, BotDeps, SessionData } from './context.ts';
 import { createBotI18n } from './i18n.ts';
@@ -19,6 +20,8 @@ export interface CreateBotOptions {
   /** Known bot identity; skips `getMe` (tests and benchmarks). */
   botInfo?: UserFromGetMe;
   sessionStorage: StorageAdapter<SessionData>;
+  /** Built once per process and shared with whatever else renders bot texts (the command menu). */
+  i18n?: I18n<BotContext>;
 }
 
 /** Sessions are per user: the language is the user's, in every chat. */
@@ -33,7 +36,7 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
     botInfo: options.botInfo,
     client: options.apiRoot ? { apiRoot: options.apiRoot } : undefined,
   });
-  const i18n = createBotI18n();
+  const i18n = options.i18n ?? createBotI18n();
 
   // With concurrent polling, one user's updates still run in order (two quick /wallet included).
   bot.use(sequentialize((ctx: Context) => ctx.from?.id.toString() ?? ctx.chat?.id.toString()));

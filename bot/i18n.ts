@@ -17,3 +17,8 @@ export function createBotI18n(): I18n<BotContext> {
       (await ctx.session).__language_code ?? negotiateLanguage(ctx.from?.language_code),
   });
 }
+
+/** All the keyboard and the command menu need: a message in a named language. */
+export interface LocaleTranslator {
+  t(locale: string, key: string): string;
+}

@@ -6,7 +6,7 @@ import { run, type RunnerHandle } from '@grammyjs/runner';
 import { RedisAdapter } from '@grammyjs/storage-redis';
 import { loadBotConfig, type BotConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
-import { runProcess } from '../core/process-entry.ts';
+import { runProcess, type ProcessDefinition } from '../core/process-entry.ts';
 import { createPrismaClient } from '../core/adapters/prisma-client.ts';
 import { connectRedis } from '../core/adapters/redis.ts';
 import { createUserRepository } from '../core/adapters/user-repository.ts';
@@ -20,7 +20,6 @@ import { createBotServer } from './server.ts';
 import { publishCommandMenus } from './commands.ts';
 import { createBotI18n } from './i18n.ts';
 import type { SessionData } from './context.ts';
-import type { I18n } from '@grammyjs/i18n';
 
 const ALLOWED_UPDATES = ['message', 'callback_query', 'inline_query', 'pre_checkout_query'] as const;
 const SESSION_TTL_SECONDS = 90 * 24 * 3600;
@@ -59,6 +58,7 @@ export async function startBotProcess(
   });
   const evm = createEvmNetwork({ rpcUrl: config.EVM_RPC_URL, chainId: config.EVM_CHAIN_ID });
 
+  const i18n = createBotI18n();
   const bot = createBot(
     config.BOT_TOKEN,
     {
@@ -74,12 +74,13 @@ export async function startBotProcess(
     {
       apiRoot: config.TELEGRAM_API_ROOT,
       sessionStorage: new RedisAdapter<SessionData>({ instance: sessionsRedis, ttl: SESSION_TTL_SECONDS }),
+      i18n,
     },
   );
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
   bot.api.config.use(apiThrottler());
   await bot.init();
-  await publishCommandMenus(bot.api, createBotI18n() as I18n<never>);
+  await publishCommandMenus(bot.api, i18n);
 
   const webhookPath = config.WEBHOOK_URL ? new URL(config.WEBHOOK_URL).pathname : undefined;
   const server = createBotServer({
@@ -121,11 +122,12 @@ export async function startBotProcess(
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runProcess({
-    name: 'bot',
-    loadConfig: () => loadBotConfig(),
-    secrets: (config) => [config.BOT_TOKEN, config.WEBHOOK_SECRET],
-    start: (config, logger) => startBotProcess(config, logger),
-  });
-}
+/** How the bot process starts; the end-to-end tests reuse its secret list. */
+export const botProcess: ProcessDefinition<BotConfig> = {
+  name: 'bot',
+  loadConfig: () => loadBotConfig(),
+  secrets: (config) => [config.BOT_TOKEN, config.WEBHOOK_SECRET],
+  start: (config, logger) => startBotProcess(config, logger),
+};
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runProcess(botProcess);

@@ -10,6 +10,7 @@ import type {
   SignStellarRequest,
   SignStellarResponse,
 } from './signer-protocol/schema.ts';
+import type { NotificationPayload } from './queues.ts';
 
 /** The key service as seen by the worker. Implemented by core/adapters/signer-client.ts. */
 export interface KeyService {
@@ -137,10 +138,7 @@ export interface JobProducer {
 }
 
 /** A message the worker sends a user, named by kind; the text is rendered in the user's language at send time. */
-export type Notification =
-  | { kind: 'wallets-created'; userId: bigint }
-  | { kind: 'wallet-activated'; walletId: string }
-  | { kind: 'wallet-activation-failed'; walletId: string };
+export type Notification = NotificationPayload;
 
 /** Builds Stellar transactions locally; the signature always comes from the key service. */
 export interface StellarTransactionFactory {

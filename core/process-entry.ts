@@ -29,7 +29,13 @@ export async function runProcess<C extends { LOG_LEVEL: string }>(
     level: config.LOG_LEVEL,
     secrets: definition.secrets(config),
   });
-  const running = await definition.start(config, logger);
+  let running: { stop(): Promise<void> };
+  try {
+    running = await definition.start(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `${definition.name} failed to start`);
+    process.exit(1);
+  }
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down: letting work in flight finish');
     running.stop().then(
@@ -40,6 +46,16 @@ export async function runProcess<C extends { LOG_LEVEL: string }>(
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stopping) {
+      stopping = true;
+      shutdown(signal);
+      return;
+    }
+    logger.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

@@ -8,7 +8,7 @@ import { Queue, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadWorkerConfig, type WorkerConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
-import { runProcess } from '../core/process-entry.ts';
+import { runProcess, type ProcessDefinition } from '../core/process-entry.ts';
 import { DEFAULT_LANGUAGE } from '../core/domain/languages.ts';
 import { FLUENT_BUNDLE_OPTIONS, LOCALES_DIR } from '../core/locales.ts';
 import { maintenanceJobs, QUEUE_NAMES, walletJobs, notificationJob, type QueueName } from '../core/queues.ts';
@@ -161,11 +161,13 @@ export async function startWorkerProcess(
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runProcess({
-    name: 'worker',
-    loadConfig: () => loadWorkerConfig(),
-    secrets: (config) => [config.BOT_TOKEN, config.SIGNER_AUTH_SECRET],
-    start: (config, logger) => startWorkerProcess(config, logger),
-  });
-}
+/** How the worker process starts; the end-to-end tests reuse its secret list. */
+export const workerProcess: ProcessDefinition<WorkerConfig> = {
+  name: 'worker',
+  loadConfig: () => loadWorkerConfig(),
+  secrets: (config) => [config.BOT_TOKEN, config.SIGNER_AUTH_SECRET],
+  start: (config, logger) => startWorkerProcess(config, logger),
+};
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await runProcess(workerProcess);

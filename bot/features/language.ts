@@ -14,7 +14,7 @@ export function languageFeature(i18n: I18n<BotContext>): Composer<BotContext> {
   const privateChat = composer.chatType('private');
 
   privateChat.command('language', (ctx) =>
-    ctx.reply(ctx.t('language-prompt'), { reply_markup: languageKeyboard(i18n as I18n<never>) }),
+    ctx.reply(ctx.t('language-prompt'), { reply_markup: languageKeyboard(i18n) }),
   );
 
   privateChat.callbackQuery(languageDataPattern, async (ctx) => {
@@ -32,7 +32,7 @@ export function languageFeature(i18n: I18n<BotContext>): Composer<BotContext> {
         if (!isNotModified(error)) throw error;
       });
     // The menu follows the chosen language in this chat, whatever the Telegram app's language.
-    await ctx.api.setMyCommands(commandsFor(i18n as I18n<never>, language), {
+    await ctx.api.setMyCommands(commandsFor(i18n, language), {
       scope: { type: 'chat', chat_id: ctx.chat.id },
     });
   });

@@ -11,7 +11,7 @@ export function startFeature(i18n: I18n<BotContext>): Composer<BotContext> {
     await ctx.reply(
       `${ctx.t('start-greeting', { name: ctx.from.first_name })}\n\n${ctx.t('start-choose-language')}`,
       {
-        reply_markup: languageKeyboard(i18n as I18n<never>),
+        reply_markup: languageKeyboard(i18n),
       },
     );
   });

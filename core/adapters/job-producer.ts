@@ -2,14 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobProducer } from '../ports.ts';
 import { activationIntentKey } from '../domain/intent-keys.ts';
-import {
-  defaultJobOptions,
-  jobIds,
-  notificationJob,
-  QUEUE_NAMES,
-  walletJobs,
-  type NotificationPayload,
-} from '../queues.ts';
+import { defaultJobOptions, jobIds, notificationJob, QUEUE_NAMES, walletJobs } from '../queues.ts';
 
 /** A {@link JobProducer} on BullMQ, plus `close()` for shutdown. */
 export interface BullJobProducer extends JobProducer {
@@ -40,11 +33,9 @@ export function createJobProducer(connection: Redis, options: { prefix?: string 
       );
     },
     async notify(notification) {
-      const payload: NotificationPayload =
-        notification.kind === 'wallets-created'
-          ? { kind: notification.kind, userId: notification.userId.toString() }
-          : notification;
-      await notifications.add(notificationJob.name, payload, { jobId: jobIds.notification(payload) });
+      await notifications.add(notificationJob.name, notification, {
+        jobId: jobIds.notification(notification),
+      });
     },
     async close() {
       await Promise.all([wallets.close(), notifications.close()]);

@@ -21,7 +21,7 @@ import {
   type Transaction,
 } from '@stellar/stellar-sdk';
 import { z } from 'zod';
-import { formatStroops, formatStroopsFixed, parseStellarAmount } from '../domain/stellar-amount.ts';
+import { formatStroops, formatStroopsFixed, parseStellarAmount } from '../domain/amounts.ts';
 import { AppError, PermanentError } from '../errors.ts';
 import type { StellarBalance, StellarNetwork, StellarTransactionFactory } from '../ports.ts';
 

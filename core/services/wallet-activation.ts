@@ -10,7 +10,7 @@ import type {
   WalletRecord,
   WalletRepository,
 } from '../ports.ts';
-import { parseStellarAmount } from '../domain/stellar-amount.ts';
+import { parseStellarAmount } from '../domain/amounts.ts';
 import { activationIntentKey, TREASURY_KEY_REF } from '../domain/intent-keys.ts';
 
 /** How many fresh envelopes one activation may build before it gives up. */

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { formatStroops, formatWei, parseStellarAmount } from '../domain/stellar-amount.ts';
+import { formatStroops, formatWei, parseStellarAmount } from '../domain/amounts.ts';
 import { nativeSymbol } from '../domain/evm-chains.ts';
 import type { WalletView } from './wallet-overview.ts';
 

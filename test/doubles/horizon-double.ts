@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StrKey } from '@stellar/stellar-sdk';
-import { parseStellarAmount } from '../../core/domain/stellar-amount.ts';
+import { parseStellarAmount } from '../../core/domain/amounts.ts';
 import { HorizonLedger, type LedgerOptions, type TransactionEntry } from './horizon/ledger.ts';
 import {
   accountResource,

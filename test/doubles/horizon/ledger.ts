@@ -16,7 +16,7 @@ import {
   type Transaction,
   type xdr,
 } from '@stellar/stellar-sdk';
-import { formatStroopsFixed } from '../../../core/domain/stellar-amount.ts';
+import { formatStroopsFixed } from '../../../core/domain/amounts.ts';
 import {
   accountIdOf,
   applyOperation,

@@ -4,7 +4,7 @@
  * a failure still costs the fee and the sequence number).
  */
 import { Asset, MuxedAccount, type Operation } from '@stellar/stellar-sdk';
-import { MAX_STROOPS, parseStellarAmount } from '../../../core/domain/stellar-amount.ts';
+import { MAX_STROOPS, parseStellarAmount } from '../../../core/domain/amounts.ts';
 import type { OpOutcome } from './results.ts';
 import { newAccount, trustlineKey, type AccountEntry, type LedgerState } from './state.ts';
 

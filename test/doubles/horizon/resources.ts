@@ -3,7 +3,7 @@
  * like Horizon's own so the SDK parses them the same way, `_links` included (the SDK turns linked
  * fields such as a transaction's `ledger` into functions and keeps the value in `ledger_attr`).
  */
-import { formatStroopsFixed } from '../../../core/domain/stellar-amount.ts';
+import { formatStroopsFixed } from '../../../core/domain/amounts.ts';
 import type { LedgerHeader, TransactionEntry } from './ledger.ts';
 import type { ResultCodes } from './results.ts';
 import type { AccountEntry } from './state.ts';

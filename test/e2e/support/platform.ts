@@ -4,9 +4,11 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { loadBotConfig, loadSignerConfig, loadWorkerConfig } from '../../../core/config.ts';
 import { createLogger } from '../../../core/logger.ts';
-import { startBotProcess, type RunningBot } from '../../../bot/main.ts';
-import { startWorkerProcess, type RunningWorker } from '../../../jobs/main.ts';
+import type { ProcessDefinition } from '../../../core/process-entry.ts';
+import { botProcess, startBotProcess, type RunningBot } from '../../../bot/main.ts';
+import { startWorkerProcess, workerProcess, type RunningWorker } from '../../../jobs/main.ts';
 import { startSigner, type RunningSigner } from '../../../signer/server.ts';
+import { signerProcess } from '../../../signer/main.ts';
 import { startFakeBotApi, type FakeBotApi } from '../../doubles/fake-bot-api.ts';
 import { startHorizonDouble } from '../../doubles/horizon-double.ts';
 import { startAnvil } from '../../support/anvil.ts';
@@ -89,6 +91,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     LOG_LEVEL: 'debug',
   };
 
+  // Each logger masks exactly what that process's main.ts masks, so a leak there shows up here.
+  const loggerFor = <C extends { LOG_LEVEL: string }>(definition: ProcessDefinition<C>, config: C) =>
+    createLogger({
+      name: definition.name,
+      level: config.LOG_LEVEL,
+      secrets: definition.secrets(config),
+      destination,
+    });
+
   const signerConfig = loadSignerConfig({
     ...common,
     SIGNER_URL: 'http://127.0.0.1:0',
@@ -96,46 +107,35 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     SIGNER_MASTER_KEY: secrets.SIGNER_MASTER_KEY,
     SIGNER_DATABASE_URL: database.url,
   });
-  const signer: RunningSigner = await startSigner(
-    signerConfig,
-    createLogger({
-      name: 'signer',
-      level: 'debug',
-      secrets: [secrets.SIGNER_AUTH_SECRET, secrets.SIGNER_MASTER_KEY],
-      destination,
-    }),
-  );
+  const signer: RunningSigner = await startSigner(signerConfig, loggerFor(signerProcess, signerConfig));
 
+  const workerConfig = loadWorkerConfig({
+    ...common,
+    SIGNER_URL: signer.url,
+    SIGNER_AUTH_SECRET: secrets.SIGNER_AUTH_SECRET,
+  });
   const worker: RunningWorker = await startWorkerProcess(
-    loadWorkerConfig({ ...common, SIGNER_URL: signer.url, SIGNER_AUTH_SECRET: secrets.SIGNER_AUTH_SECRET }),
-    createLogger({
-      name: 'worker',
-      level: 'debug',
-      secrets: [telegram.token, secrets.SIGNER_AUTH_SECRET],
-      destination,
-    }),
-    { queuePrefix: prefix },
+    workerConfig,
+    loggerFor(workerProcess, workerConfig),
+    {
+      queuePrefix: prefix,
+    },
   );
 
   const botPort = await freePort();
   const webhookPath = '/telegram/webhook';
-  const bot: RunningBot = await startBotProcess(
-    loadBotConfig({
-      ...common,
-      PORT: String(botPort),
-      BOT_MODE: mode,
-      ...(mode === 'webhook'
-        ? { WEBHOOK_URL: `http://127.0.0.1:${botPort}${webhookPath}`, WEBHOOK_SECRET: secrets.WEBHOOK_SECRET }
-        : {}),
-    }),
-    createLogger({
-      name: 'bot',
-      level: 'debug',
-      secrets: [telegram.token, secrets.WEBHOOK_SECRET],
-      destination,
-    }),
-    { queuePrefix: prefix, sessionPrefix: `${prefix}:session:` },
-  );
+  const botConfig = loadBotConfig({
+    ...common,
+    PORT: String(botPort),
+    BOT_MODE: mode,
+    ...(mode === 'webhook'
+      ? { WEBHOOK_URL: `http://127.0.0.1:${botPort}${webhookPath}`, WEBHOOK_SECRET: secrets.WEBHOOK_SECRET }
+      : {}),
+  });
+  const bot: RunningBot = await startBotProcess(botConfig, loggerFor(botProcess, botConfig), {
+    queuePrefix: prefix,
+    sessionPrefix: `${prefix}:session:`,
+  });
 
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   return {

@@ -9,7 +9,7 @@ import {
   formatWei,
   parseStellarAmount,
   parseWei,
-} from './stellar-amount.ts';
+} from './amounts.ts';
 
 function reasonOf(parse: () => unknown): string | undefined {
   try {
