@@ -3,7 +3,7 @@
 // Both answer through the same in-process API short-circuit, so neither waits on a network.
 // Run: npx tsx bench/bot.ts
 import { Bot, session, type Context, type SessionFlavor, type Transformer } from 'grammy';
-import type { Update, UserFromGetMe } from 'grammy/types';
+import type { Update } from 'grammy/types';
 import { RedisAdapter } from '@grammyjs/storage-redis';
 import { pino } from 'pino';
 import { createBot } from '../bot/create-bot.ts';
@@ -15,23 +15,12 @@ import { createWalletRepository } from '../core/adapters/wallet-repository.ts';
 import { createUpdateLog } from '../core/adapters/update-log.ts';
 import type { EvmNetwork, JobProducer, StellarNetwork } from '../core/ports.ts';
 import { createTestDatabase, TEST_REDIS_URL } from '../test/support/database.ts';
+import { botUserFor } from '../test/doubles/fake-bot-api.ts';
 
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 5_000);
 const IN_FLIGHT = 64;
 const TOKEN = '1000:BENCHBENCHBENCHBENCHBENCHBENCHBENCH';
-const botInfo: UserFromGetMe = {
-  id: 1000,
-  is_bot: true,
-  first_name: 'Bench',
-  username: 'bench_bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: true,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-} as UserFromGetMe;
+const botInfo = botUserFor(TOKEN, { first_name: 'Bench', username: 'bench_bot' });
 
 /** Answers every Bot API call at once with a plausible Message. */
 const shortCircuit: Transformer = async (_prev, _method, payload) =>

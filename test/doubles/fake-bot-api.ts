@@ -138,12 +138,11 @@ const RATE_LIMITED = /^(send(?!ChatAction)|edit|copyMessage|forwardMessage)/i;
  * with matching HTTP status), holds long polls, pushes to webhooks, and refuses what Telegram
  * refuses with Telegram's wording.
  */
-export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<FakeBotApi> {
-  const token = options.token ?? DEFAULT_TOKEN;
+/** The bot identity `getMe` returns for `token`: a complete `UserFromGetMe`, overridable field by field. */
+export function botUserFor(token: string, overrides: Partial<UserFromGetMe> = {}): UserFromGetMe {
   const botId = /^(\d+):[\w-]+$/.exec(token)?.[1];
   if (botId === undefined) throw new Error(`Not a bot token: ${token}`);
-  const now = options.now ?? Date.now;
-  const botUser: UserFromGetMe = {
+  return {
     id: Number(botId),
     is_bot: true,
     first_name: 'Test Bot',
@@ -157,8 +156,14 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     allows_users_to_create_topics: false,
     can_manage_bots: false,
     supports_join_request_queries: false,
-    ...options.botInfo,
+    ...overrides,
   };
+}
+
+export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<FakeBotApi> {
+  const token = options.token ?? DEFAULT_TOKEN;
+  const now = options.now ?? Date.now;
+  const botUser = botUserFor(token, options.botInfo);
 
   const recorder = new CallRecorder();
   const state = new TelegramState();
