@@ -1,4 +1,4 @@
-/** Languages the bot speaks, each with a `locales/<code>.ftl` file. English is the fallback. */
+/** Languages the bot speaks, each with a `locales/<code>/` folder of Fluent files. English is the fallback. */
 export const SUPPORTED_LANGUAGES = ['en', 'es'] as const;
 export type Language = (typeof SUPPORTED_LANGUAGES)[number];
 export const DEFAULT_LANGUAGE: Language = 'en';

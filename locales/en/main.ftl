@@ -29,6 +29,8 @@ wallet-busy = I am still setting up your wallets. Send /wallet again in a few se
 help =
     <b>What I can do</b>
     /wallet – your Stellar and EVM wallets, with QR codes and balances
+    /send – send crypto to an address or to a @username
+    /request – ask for a payment: an invoice card to share (e.g. /request 10 XLM coffee)
     /language – change the language I speak
     /help – this message
 command-start = Start and pick a language

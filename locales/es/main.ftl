@@ -29,6 +29,8 @@ wallet-busy = Todavía estoy preparando tus billeteras. Envía /wallet de nuevo 
 help =
     <b>Lo que puedo hacer</b>
     /wallet – tus billeteras de Stellar y EVM, con códigos QR y saldos
+    /send – enviar cripto a una dirección o a un @usuario
+    /request – pedir un pago: una tarjeta de factura para compartir (p. ej. /request 10 XLM café)
     /language – cambiar el idioma en que te hablo
     /help – este mensaje
 command-start = Empezar y elegir idioma
