@@ -100,4 +100,81 @@ describe('loadSignerConfig', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(loadSignerConfig({ ...signerEnv, SIGNER_MASTER_KEY: key }).SIGNER_MASTER_KEY).toBe(key);
   });
+
+  describe('signing policy settings', () => {
+    const withKey = { ...signerEnv, SIGNER_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
+    const issuer = `G${'A'.repeat(55)}`;
+    const token = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48';
+
+    it('is unpaused, without daily limits and with a 300 s Stellar validity window by default', () => {
+      expect(loadSignerConfig(withKey)).toMatchObject({
+        SIGNER_PAUSED: false,
+        SIGNER_DAILY_LIMITS: [],
+        SIGNER_STELLAR_MAX_VALIDITY_SECONDS: 300,
+      });
+    });
+
+    it('reads the kill switch and refuses anything but true or false', () => {
+      expect(loadSignerConfig({ ...withKey, SIGNER_PAUSED: 'true' }).SIGNER_PAUSED).toBe(true);
+      expect(errorOf(() => loadSignerConfig({ ...withKey, SIGNER_PAUSED: 'yes' })).message).toBe(
+        'SIGNER_PAUSED: must be true or false',
+      );
+    });
+
+    it('reads daily limits per key kind and asset, in base units', () => {
+      const config = loadSignerConfig({
+        ...withKey,
+        SIGNER_DAILY_LIMITS: `wallet:stellar:native=1000, wallet:stellar:USDC:${issuer}=0.5,
+          wallet:evm:1:native=0.25, wallet:evm:1:${token}:6=250, treasury:stellar:native=200.0000001`,
+      });
+      expect(config.SIGNER_DAILY_LIMITS).toEqual([
+        { keyKind: 'wallet', asset: 'stellar:native', amountBase: 10_000_000_000n, decimals: 7 },
+        { keyKind: 'wallet', asset: `stellar:USDC:${issuer}`, amountBase: 5_000_000n, decimals: 7 },
+        { keyKind: 'wallet', asset: 'evm:1:native', amountBase: 250_000_000_000_000_000n, decimals: 18 },
+        { keyKind: 'wallet', asset: `evm:1:${token.toLowerCase()}`, amountBase: 250_000_000n, decimals: 6 },
+        { keyKind: 'treasury', asset: 'stellar:native', amountBase: 2_000_000_001n, decimals: 7 },
+      ]);
+    });
+
+    it.each([
+      [
+        'wallet:stellar:native',
+        'SIGNER_DAILY_LIMITS: entry 1 (wallet:stellar:native): must be <key kind>:<asset>=<amount>',
+      ],
+      [
+        'wallet:stellar:native=1.00000001',
+        'SIGNER_DAILY_LIMITS: entry 1 (wallet:stellar:native): the amount must be a decimal number with at most 7 decimals',
+      ],
+      [
+        'wallet:stellar:native=1, wallet:evm:1:0x12=5',
+        'SIGNER_DAILY_LIMITS: entry 2 (wallet:evm:1:0x12): an EVM asset is evm:<chain id>:native or evm:<chain id>:<0x… token>:<decimals>',
+      ],
+      [
+        'wallet:stellar:USDC=5',
+        'SIGNER_DAILY_LIMITS: entry 1 (wallet:stellar:USDC): a Stellar asset is stellar:native or stellar:<code>:<G… issuer>',
+      ],
+      [
+        'wallet:solana:native=5',
+        'SIGNER_DAILY_LIMITS: entry 1 (wallet:solana:native): the asset must start with stellar: or evm:',
+      ],
+      [
+        'wallet:stellar:native=5,wallet:stellar:native=6',
+        'SIGNER_DAILY_LIMITS: entry 2 (wallet:stellar:native): the same key kind and asset appear in an earlier entry',
+      ],
+    ])('refuses %j in one line naming the entry', (value, message) => {
+      expect(errorOf(() => loadSignerConfig({ ...withKey, SIGNER_DAILY_LIMITS: value })).message).toBe(
+        message,
+      );
+    });
+
+    it('bounds the Stellar validity window', () => {
+      expect(
+        loadSignerConfig({ ...withKey, SIGNER_STELLAR_MAX_VALIDITY_SECONDS: '60' })
+          .SIGNER_STELLAR_MAX_VALIDITY_SECONDS,
+      ).toBe(60);
+      expect(
+        errorOf(() => loadSignerConfig({ ...withKey, SIGNER_STELLAR_MAX_VALIDITY_SECONDS: '0' })).variable,
+      ).toBe('SIGNER_STELLAR_MAX_VALIDITY_SECONDS');
+    });
+  });
 });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { dailyLimitsSchema } from './signer-protocol/daily-limits.ts';
+import { parseTokenList } from './domain/tokens.ts';
 
 const STELLAR_NETWORKS = {
   testnet: {
@@ -33,9 +35,31 @@ const stellarShape = {
   STELLAR_NETWORK_PASSPHRASE: z.string().min(1).optional(),
   STELLAR_FRIENDBOT_URL: url.optional(),
 };
+/** ERC-20 tokens the platform knows: `SYMBOL:0xContract:decimals,...` (see core/domain/tokens.ts). */
+export const evmTokensSetting = z
+  .string()
+  .default('')
+  .transform((text, context) => {
+    try {
+      return parseTokenList(text);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 const evmShape = {
   EVM_RPC_URL: url,
   EVM_CHAIN_ID: chainId,
+  EVM_TOKENS: evmTokensSetting,
+};
+const paymentsShape = {
+  /** How long an invoice stays payable unless its creator says otherwise. */
+  INVOICE_TTL_MINUTES: z.coerce.number().int().min(1).max(525_600).default(1440),
+  /** How long a Confirm or Pay button stays valid. */
+  CONFIRM_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  /** Public https origin of the bot's HTTP server (invoice pages); defaults to WEBHOOK_URL's origin. */
+  PUBLIC_URL: url.optional(),
 };
 const telegramShape = {
   BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC... (from @BotFather)'),
@@ -92,6 +116,7 @@ export function loadBotConfig(env: NodeJS.ProcessEnv = process.env) {
       ...storeShape,
       ...stellarShape,
       ...evmShape,
+      ...paymentsShape,
       BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
       WEBHOOK_URL: url.optional(),
       WEBHOOK_SECRET: z
@@ -122,7 +147,16 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       ...evmShape,
       SIGNER_URL: url,
       SIGNER_AUTH_SECRET: secret(32),
+      ...paymentsShape,
       STELLAR_ACTIVATION_AMOUNT: xlmAmount.default('2'),
+      /** Upper bound of a Stellar transaction's validity; after it an envelope never seen cannot land. */
+      STELLAR_TX_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(300).default(60),
+      /** Blocks on top of an EVM transfer's block before it is credited. */
+      EVM_CONFIRMATIONS: z.coerce.number().int().min(0).max(1000).default(3),
+      /** How often the EVM watcher polls for new blocks. */
+      EVM_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+      /** Block explorer for the EVM chain's transaction links; well-known chains have one built in. */
+      EVM_EXPLORER_URL: z.url({ protocol: /^https?$/ }).optional(),
       LOG_LEVEL: logLevel,
     },
     env,
@@ -142,6 +176,14 @@ export function loadSignerConfig(env: NodeJS.ProcessEnv = process.env) {
       SIGNER_MASTER_KEY: base64Key32,
       SIGNER_DATABASE_URL: url,
       LOG_LEVEL: logLevel,
+      // The kill switch: every signature refused, key creation still allowed.
+      SIGNER_PAUSED: z
+        .enum(['true', 'false'], 'must be true or false')
+        .default('false')
+        .transform((value) => value === 'true'),
+      // Format in core/signer-protocol/daily-limits.ts; unset: no daily limits.
+      SIGNER_DAILY_LIMITS: dailyLimitsSchema.default([]),
+      SIGNER_STELLAR_MAX_VALIDITY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
     },
     env,
   );

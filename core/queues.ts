@@ -8,6 +8,7 @@ export const QUEUE_NAMES = {
   wallets: 'wallets',
   notifications: 'notifications',
   maintenance: 'maintenance',
+  payments: 'payments',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -18,28 +19,61 @@ export const walletJobs = {
   activateStellar: { name: 'activate-stellar', payload: z.object({ walletId: z.uuid() }) },
 } as const;
 
+const intentKey = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
+
+export const paymentJobs = {
+  /** Builds, signs, submits and confirms one confirmed payment; the job id is the intent key. */
+  execute: { name: 'execute-payment', payload: z.object({ intentKey }) },
+} as const;
+
 export const notificationJob = {
   name: 'send',
   payload: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('wallets-created'), userId: decimalId }),
     z.object({ kind: z.literal('wallet-activated'), walletId: z.uuid() }),
     z.object({ kind: z.literal('wallet-activation-failed'), walletId: z.uuid() }),
+    /** A transfer into a platform wallet was credited: tell its owner. */
+    z.object({ kind: z.literal('deposit-received'), depositId: z.uuid() }),
+    /** A credited transfer was removed by a reorg: tell its owner it is gone. */
+    z.object({ kind: z.literal('deposit-reversed'), depositId: z.uuid() }),
+    /** An invoice was paid (on chain or in Stars): tell the payee. */
+    z.object({ kind: z.literal('invoice-paid'), invoiceId: z.uuid() }),
   ]),
 } as const;
 export type NotificationPayload = z.infer<typeof notificationJob.payload>;
 
 export const maintenanceJobs = {
   pruneUpdates: { name: 'prune-updates', payload: z.object({}) },
+  /** Moves open invoices past their expiry to EXPIRED. */
+  expireInvoices: { name: 'expire-invoices', payload: z.object({}) },
+  /** Deletes pending actions (button state) long past their expiry. */
+  prunePendingActions: { name: 'prune-pending-actions', payload: z.object({}) },
+  /** Runs payments again whose stored transaction was left unsettled (their job gave up or was lost). */
+  resumePayments: { name: 'resume-payments', payload: z.object({}) },
 } as const;
 
 /** Job ids equal intent keys where there is one; BullMQ forbids ':' in them. */
 export const jobIds = {
   provision: (userId: bigint | string) => `provision-${userId}`,
-  notification: (payload: NotificationPayload) =>
-    payload.kind === 'wallets-created'
-      ? `notify-${payload.kind}-${payload.userId}`
-      : `notify-${payload.kind}-${payload.walletId}`,
+  notification: (payload: NotificationPayload) => `notify-${payload.kind}-${notificationSubject(payload)}`,
+  payment: (intentKey: string, resumeRound?: number) =>
+    resumeRound === undefined ? intentKey : `${intentKey}-resume-${resumeRound}`,
 };
+
+function notificationSubject(payload: NotificationPayload): string {
+  switch (payload.kind) {
+    case 'wallets-created':
+      return payload.userId;
+    case 'wallet-activated':
+    case 'wallet-activation-failed':
+      return payload.walletId;
+    case 'deposit-received':
+    case 'deposit-reversed':
+      return payload.depositId;
+    case 'invoice-paid':
+      return payload.invoiceId;
+  }
+}
 
 /** Retries with backoff for transient failures; finished jobs are removed explicitly, not kept forever. */
 export const defaultJobOptions = {

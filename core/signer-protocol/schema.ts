@@ -37,6 +37,38 @@ export const declaredStellarOperation = z.discriminatedUnion('type', [
 ]);
 export type DeclaredStellarOperation = z.infer<typeof declaredStellarOperation>;
 
+const hash32 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes, hex');
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * The memo the caller declares. Compared exactly: text by its UTF-8 bytes, id as a number, hash and
+ * return by their bytes. A request without one declares that the envelope has no memo.
+ */
+export const declaredStellarMemo = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('text'),
+    value: z
+      .string()
+      .refine((value) => new TextEncoder().encode(value).length <= 28, 'a text memo is at most 28 bytes'),
+  }),
+  z.object({
+    type: z.literal('id'),
+    value: z
+      .string()
+      .regex(/^\d{1,20}$/, 'an id memo is an unsigned 64-bit decimal')
+      .refine((value) => BigInt(value) <= UINT64_MAX, 'an id memo is an unsigned 64-bit decimal'),
+  }),
+  z.object({ type: z.literal('hash'), value: hash32 }),
+  z.object({ type: z.literal('return'), value: hash32 }),
+]);
+export type DeclaredStellarMemo = z.infer<typeof declaredStellarMemo>;
+
+/**
+ * A Stellar signing request. Besides network, source and operations, the envelope must carry
+ * exactly the declared memo (none when `memo` is absent) and time bounds whose `maxTime` is set and
+ * at most the signer's validity window (SIGNER_STELLAR_MAX_VALIDITY_SECONDS, default 300 s) ahead:
+ * every signed envelope provably expires.
+ */
 export const signStellarRequest = z.object({
   keyId: z.uuid(),
   networkPassphrase: z.string().min(1),
@@ -44,6 +76,8 @@ export const signStellarRequest = z.object({
   transactionXdr: z.string().min(1).max(100_000),
   /** Every operation of the envelope, in envelope order; an envelope with any other operation is refused. */
   declaredOperations: z.array(declaredStellarOperation).min(1).max(100),
+  /** The envelope's memo; absent means the envelope must have none. */
+  memo: declaredStellarMemo.optional(),
 });
 export type SignStellarRequest = z.infer<typeof signStellarRequest>;
 export const signStellarResponse = z.object({
@@ -55,7 +89,12 @@ export const signStellarResponse = z.object({
 });
 export type SignStellarResponse = z.infer<typeof signStellarResponse>;
 
-const weiString = z.string().regex(/^\d{1,78}$/);
+const UINT256_MAX = 2n ** 256n - 1n;
+/** A uint256 as a decimal string (wei, token base units). */
+const weiString = z
+  .string()
+  .regex(/^\d{1,78}$/)
+  .refine((value) => BigInt(value) <= UINT256_MAX, 'must fit in 256 bits');
 const hexData = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
 const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 
@@ -72,12 +111,25 @@ export const unsignedEvmTransaction = z.object({
 });
 export type UnsignedEvmTransaction = z.infer<typeof unsignedEvmTransaction>;
 
+/**
+ * The transfer an EVM transaction must be, and nothing else:
+ * - `native`: `value` wei to `to`, no call data;
+ * - `erc20`: a call to `token` with value 0 and data exactly `transfer(to, amount)` (selector
+ *   0xa9059cbb, `amount` in the token's base units).
+ * Any other contract call cannot be declared, so it is never signed.
+ */
+export const declaredEvmTransfer = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('native'), to: evmAddress, value: weiString }),
+  z.object({ kind: z.literal('erc20'), token: evmAddress, to: evmAddress, amount: weiString }),
+]);
+export type DeclaredEvmTransfer = z.infer<typeof declaredEvmTransfer>;
+
 export const signEvmRequest = z.object({
   keyId: z.uuid(),
   chainId: z.number().int().positive(),
   transaction: unsignedEvmTransaction,
-  /** What the caller means to do; the signer refuses a transaction that does anything else. */
-  declared: z.object({ to: evmAddress, value: weiString, data: hexData.default('0x') }),
+  /** What the caller means to do; the signer decodes the transaction and refuses anything else. */
+  declared: declaredEvmTransfer,
 });
 export type SignEvmRequest = z.infer<typeof signEvmRequest>;
 export const signEvmResponse = z.object({ signedTransaction: hexData, hash: z.string() });
@@ -101,8 +153,14 @@ export const signerErrorCodes = [
   'UNSUPPORTED_TRANSACTION',
   /** The fee the transaction may charge is above the signer's cap: fees move money too. */
   'FEE_TOO_HIGH',
+  /** A Stellar envelope without a `maxTime`, or valid for longer than the signer allows. */
+  'INVALID_TIME_BOUNDS',
   /** The payload is what was declared, but the signing policy does not allow it. */
   'POLICY_DENIED',
+  /** The key has moved as much of the asset today (UTC) as its daily limit allows. */
+  'DAILY_LIMIT_EXCEEDED',
+  /** Signing is switched off (SIGNER_PAUSED); keys can still be created. Retry later. */
+  'SIGNER_PAUSED',
   'AUDIT_UNAVAILABLE',
   'INTERNAL_ERROR',
 ] as const;
@@ -110,7 +168,8 @@ export type SignerErrorCode = (typeof signerErrorCodes)[number];
 
 /**
  * HTTP status of each refusal. 401: the request itself is not trusted; 403: the signer understood
- * and will not sign; 5xx: the signer could not decide, so a retry with a new request id may succeed.
+ * and will not sign; 5xx: the signer could not decide or is paused, so a retry with a new request id
+ * may succeed later.
  * A body over the size limit is answered 413 with INVALID_REQUEST.
  */
 export const signerErrorStatus: Record<SignerErrorCode, number> = {
@@ -125,7 +184,10 @@ export const signerErrorStatus: Record<SignerErrorCode, number> = {
   UNDECLARED_OPERATION: 403,
   UNSUPPORTED_TRANSACTION: 403,
   FEE_TOO_HIGH: 403,
+  INVALID_TIME_BOUNDS: 403,
   POLICY_DENIED: 403,
+  DAILY_LIMIT_EXCEEDED: 403,
+  SIGNER_PAUSED: 503,
   AUDIT_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
