@@ -23,7 +23,22 @@ import {
 import { z } from 'zod';
 import { formatStroops, formatStroopsFixed, parseStellarAmount } from '../domain/amounts.ts';
 import { AppError, PermanentError } from '../errors.ts';
-import type { StellarBalance, StellarNetwork, StellarTransactionFactory } from '../ports.ts';
+import type {
+  StellarAccountState,
+  StellarBalance,
+  StellarNetwork,
+  StellarTransactionFactory,
+  StellarTrustline,
+} from '../ports.ts';
+import {
+  cursorBeforeLedger,
+  ledgerOfPagingToken,
+  type PaymentFeedItem,
+  type PaymentStreamOptions,
+  type StellarMemo,
+  type StellarPayment,
+  type StellarPaymentFeed,
+} from '../services/stellar-watcher.ts';
 
 /** Horizon refused the envelope for good; resubmitting the same bytes cannot succeed. */
 export class StellarTransactionFailedError extends AppError {
@@ -338,8 +353,98 @@ export function createStellarNetwork(options: StellarNetworkOptions): StellarNet
     baseFee() {
       return read('fetchBaseFee', () => server.fetchBaseFee());
     },
+
+    async getAccount(address) {
+      assertAddress(address, 'address');
+      const account = await loadAccount(address);
+      if (!account) return null;
+      return accountStateOf(account, await baseReserve());
+    },
+  };
+
+  // The base reserve changes only by a network vote; reading it once in a while is plenty.
+  let reserve: { stroops: bigint; readAt: number } | undefined;
+  const baseReserve = async (): Promise<bigint> => {
+    if (reserve && Date.now() - reserve.readAt < BASE_RESERVE_TTL_MS) return reserve.stroops;
+    const page = await read('latestLedger', () => server.ledgers().order('desc').limit(1).call());
+    const latest = page.records[0];
+    if (!latest) throw new StellarHorizonError('latestLedger', undefined);
+    reserve = { stroops: BigInt(latest.base_reserve_in_stroops), readAt: Date.now() };
+    return reserve.stroops;
   };
   return network;
+}
+
+const BASE_RESERVE_TTL_MS = 5 * 60_000;
+/** SEP-29: the data entry value "1", base64-encoded as Horizon serves data entries. */
+const MEMO_REQUIRED_VALUE = Buffer.from('1').toString('base64');
+
+/** The fields of Horizon's account resource that {@link accountStateOf} reads. */
+export interface HorizonAccountFields {
+  id: string;
+  sequence: string;
+  subentry_count: number;
+  num_sponsoring?: number;
+  num_sponsored?: number;
+  balances: readonly {
+    asset_type: string;
+    asset_code?: string;
+    asset_issuer?: string;
+    balance: string;
+    limit?: string;
+    selling_liabilities?: string;
+    is_authorized?: boolean;
+  }[];
+  /** Data entries, values base64 (the SDK's `AccountResponse` keeps them in `data_attr`). */
+  data_attr?: Record<string, string>;
+  data?: unknown;
+}
+
+/**
+ * An account's state for checking a payment. The minimum balance follows the reserve rules: (2 +
+ * subentries + entries it sponsors − entries sponsored for it) × base reserve, plus the lumens its
+ * open offers are selling (selling liabilities), which it cannot spend either.
+ */
+export function accountStateOf(account: HorizonAccountFields, baseReserve: bigint): StellarAccountState {
+  let nativeBalance = 0n;
+  let nativeSelling = 0n;
+  const trustlines: StellarTrustline[] = [];
+  for (const line of account.balances) {
+    if (line.asset_type === 'native') {
+      nativeBalance = parseStellarAmount(line.balance);
+      nativeSelling = parseStellarAmount(line.selling_liabilities ?? '0');
+    } else if (
+      (line.asset_type === 'credit_alphanum4' || line.asset_type === 'credit_alphanum12') &&
+      line.asset_code &&
+      line.asset_issuer
+    ) {
+      trustlines.push({
+        assetCode: line.asset_code,
+        assetIssuer: line.asset_issuer,
+        balance: parseStellarAmount(line.balance),
+        limit: parseStellarAmount(line.limit ?? '0'),
+        authorized: line.is_authorized ?? true,
+      });
+    }
+  }
+  const entries =
+    2n +
+    BigInt(account.subentry_count) +
+    BigInt(account.num_sponsoring ?? 0) -
+    BigInt(account.num_sponsored ?? 0);
+  const data =
+    account.data_attr ??
+    (typeof account.data === 'object' && account.data !== null
+      ? (account.data as Record<string, string>)
+      : {});
+  return {
+    address: account.id,
+    sequence: account.sequence,
+    nativeBalance,
+    minimumBalance: entries * baseReserve + nativeSelling,
+    trustlines,
+    memoRequired: data['config.memo_required'] === MEMO_REQUIRED_VALUE,
+  };
 }
 
 function decodeEnvelope(envelopeXdr: string, passphrase: string): Transaction | FeeBumpTransaction {
@@ -460,4 +565,438 @@ export function createStellarTransactionFactory(
     attachSignature: (xdr, publicKey, signatureBase64) =>
       attachSignature(xdr, passphrase, publicKey, signatureBase64),
   };
+}
+
+/** Options of {@link createHorizonPaymentFeed}. */
+export interface HorizonPaymentFeedOptions {
+  horizonUrl: string;
+  /** Upper bound of each page request (default 35 s). */
+  timeoutMs?: number;
+  /** Records per page, 1–200 (default 200, Horizon's largest). */
+  pageSize?: number;
+  /**
+   * A stream that sends nothing for this long is presumed dead and reopened from the last paging
+   * token (default 30 s; the SDK uses 15 s). Horizon sends nothing between records.
+   */
+  streamIdleMs?: number;
+  /** First pause before reconnecting after a failure, doubled up to `maxReconnectDelayMs` (1 s, 30 s). */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  /** Most records buffered ahead of the consumer before the stream stops reading (default 10,000). */
+  streamBuffer?: number;
+}
+
+const MAX_PAGE_SIZE = 200;
+
+/** A payment record we cannot read where we must: Horizon changed, or something in between did. */
+export class StellarRecordInvalidError extends AppError {
+  readonly retryable = true;
+
+  constructor(
+    readonly recordId: string | undefined,
+    detail: string,
+  ) {
+    super('STELLAR_RECORD_INVALID', `payment record ${recordId ?? '(no id)'} is unreadable: ${detail}`, {
+      recordId,
+    });
+  }
+}
+
+const amount = z.string().regex(/^\d+(\.\d{1,7})?$/);
+const recordBase = z.object({
+  id: z.string().regex(/^\d+$/),
+  paging_token: z.string().min(1),
+  type: z.string(),
+  transaction_hash: z.string(),
+  transaction_successful: z.boolean().optional(),
+  created_at: z.string(),
+  transaction: z
+    .object({
+      successful: z.boolean().optional(),
+      memo_type: z.string(),
+      memo: z.string().optional(),
+    })
+    .optional(),
+});
+const paymentFields = z.object({
+  from: z.string(),
+  to: z.string(),
+  to_muxed: z.string().optional(),
+  to_muxed_id: z.string().optional(),
+  asset_type: z.string(),
+  asset_code: z.string().optional(),
+  asset_issuer: z.string().optional(),
+  amount,
+});
+const createAccountFields = z.object({
+  funder: z.string(),
+  account: z.string(),
+  starting_balance: amount,
+});
+const PAYMENT_KINDS = new Set([
+  'payment',
+  'path_payment_strict_receive',
+  'path_payment_strict_send',
+] as const satisfies StellarPayment['kind'][]);
+
+/**
+ * One record of Horizon's payments endpoints as a {@link PaymentFeedItem}. Records of failed
+ * transactions (`transaction_successful: false`, or a joined transaction that did not succeed) and
+ * of other operation types (account merges, whose amount Horizon does not show here; contract
+ * calls) carry no payment. A payment-type record that cannot be read throws: skipping it could
+ * lose a deposit.
+ */
+export function parsePaymentRecord(json: unknown): PaymentFeedItem {
+  const base = recordBase.safeParse(json);
+  if (!base.success) {
+    const id = (json as { id?: unknown } | null)?.id;
+    throw new StellarRecordInvalidError(typeof id === 'string' ? id : undefined, base.error.message);
+  }
+  const record = base.data;
+  const item = { pagingToken: record.paging_token, ledger: ledgerOfPagingToken(record.id) };
+  const failed = record.transaction_successful === false || record.transaction?.successful === false;
+  const isPayment = PAYMENT_KINDS.has(record.type as never);
+  if (failed || (!isPayment && record.type !== 'create_account')) return { ...item, payment: null };
+
+  const createdAt = new Date(record.created_at);
+  if (Number.isNaN(createdAt.getTime())) throw new StellarRecordInvalidError(record.id, 'bad created_at');
+  const common = {
+    id: record.id,
+    ledger: item.ledger,
+    transactionHash: record.transaction_hash,
+    createdAt,
+    memo: record.transaction ? memoOf(record.transaction) : null,
+  };
+  if (record.type === 'create_account') {
+    const fields = createAccountFields.safeParse(json);
+    if (!fields.success) throw new StellarRecordInvalidError(record.id, fields.error.message);
+    return {
+      ...item,
+      payment: {
+        ...common,
+        kind: 'create_account',
+        from: fields.data.funder,
+        to: fields.data.account,
+        toMuxed: null,
+        toMuxedId: null,
+        assetCode: 'XLM',
+        assetIssuer: null,
+        amount: parseStellarAmount(fields.data.starting_balance),
+      },
+    };
+  }
+  const fields = paymentFields.safeParse(json);
+  if (!fields.success) throw new StellarRecordInvalidError(record.id, fields.error.message);
+  const payment = fields.data;
+  const native = payment.asset_type === 'native';
+  if (!native && (!payment.asset_code || !payment.asset_issuer))
+    throw new StellarRecordInvalidError(record.id, 'issued asset without code or issuer');
+  return {
+    ...item,
+    payment: {
+      ...common,
+      kind: record.type as StellarPayment['kind'],
+      from: payment.from,
+      to: payment.to,
+      toMuxed: payment.to_muxed ?? null,
+      // Horizon omits a muxed id of 0 (Go's omitempty) while still naming the muxed address.
+      toMuxedId: payment.to_muxed ? (payment.to_muxed_id ?? '0') : null,
+      assetCode: native ? 'XLM' : payment.asset_code!,
+      assetIssuer: native ? null : payment.asset_issuer!,
+      amount: parseStellarAmount(payment.amount),
+    },
+  };
+}
+
+function memoOf(transaction: { memo_type: string; memo?: string | undefined }): StellarMemo {
+  const type = transaction.memo_type;
+  if (type === 'text' || type === 'id' || type === 'hash' || type === 'return')
+    return { type, value: transaction.memo ?? '' };
+  return { type: 'none' };
+}
+
+/** One message of a Server-Sent Events stream. */
+interface SseMessage {
+  event: string;
+  id: string | undefined;
+  data: string;
+}
+
+/** Splits an SSE byte stream (as text) into messages, per the WHATWG event-stream format. */
+class SseParser {
+  private buffer = '';
+  private event = '';
+  private id: string | undefined;
+  private data: string[] = [];
+
+  push(text: string): SseMessage[] {
+    this.buffer += text;
+    const messages: SseMessage[] = [];
+    let start = 0;
+    for (;;) {
+      const newline = this.buffer.indexOf('\n', start);
+      if (newline < 0) break;
+      let line = this.buffer.slice(start, newline);
+      start = newline + 1;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line === '') {
+        if (this.data.length > 0 || this.event)
+          messages.push({ event: this.event || 'message', id: this.id, data: this.data.join('\n') });
+        this.event = '';
+        this.data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'data') this.data.push(value);
+      else if (field === 'event') this.event = value;
+      else if (field === 'id') this.id = value;
+    }
+    this.buffer = this.buffer.slice(start);
+    return messages;
+  }
+}
+
+/**
+ * Horizon's payments as a {@link StellarPaymentFeed}: pages of `/payments` with
+ * `join=transactions` (memos), `/ledgers/:sequence/payments`, and the `/payments` SSE stream,
+ * parsed with {@link parsePaymentRecord}. Plain `fetch`, so the stream can be read at the
+ * consumer's pace and reopened from the exact paging token the consumer last received.
+ */
+export function createHorizonPaymentFeed(options: HorizonPaymentFeedOptions): StellarPaymentFeed & {
+  /** Every payment record of one ledger, paged through. */
+  ledger(sequence: number): Promise<PaymentFeedItem[]>;
+} {
+  const base = options.horizonUrl.endsWith('/') ? options.horizonUrl : `${options.horizonUrl}/`;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const pageSize = Math.min(Math.max(options.pageSize ?? MAX_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+  const idleMs = options.streamIdleMs ?? 30_000;
+  const firstDelay = options.reconnectDelayMs ?? 1_000;
+  const maxDelay = options.maxReconnectDelayMs ?? 30_000;
+  const bufferLimit = options.streamBuffer ?? 10_000;
+
+  const urlOf = (path: string, query: Record<string, string>) => {
+    const url = new URL(path, base);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    return url;
+  };
+
+  const getJson = async (operation: string, url: URL): Promise<unknown> => {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { Accept: 'application/hal+json, application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new StellarHorizonError(operation, undefined, { cause: error });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new StellarHorizonError(operation, response.status);
+    }
+    try {
+      return await response.json();
+    } catch (error) {
+      throw new StellarHorizonError(operation, response.status, { cause: error });
+    }
+  };
+
+  const recordsOf = (operation: string, body: unknown): PaymentFeedItem[] => {
+    const records = (body as { _embedded?: { records?: unknown } } | null)?._embedded?.records;
+    if (!Array.isArray(records)) throw new StellarHorizonError(operation, 200);
+    return records.map(parsePaymentRecord);
+  };
+
+  const page = async (path: string, cursor: string) =>
+    recordsOf(
+      path,
+      await getJson(
+        path,
+        urlOf(path, { cursor, order: 'asc', limit: String(pageSize), join: 'transactions' }),
+      ),
+    );
+
+  return {
+    async ledgerBounds() {
+      const root = (await getJson('root', new URL(base))) as {
+        history_latest_ledger?: unknown;
+        history_elder_ledger?: unknown;
+      };
+      const latest = Number(root.history_latest_ledger);
+      const oldest = Number(root.history_elder_ledger);
+      if (!Number.isInteger(latest) || !Number.isInteger(oldest)) throw new StellarHorizonError('root', 200);
+      return { latest, oldest };
+    },
+
+    async *range(from, to) {
+      let cursor = cursorBeforeLedger(from);
+      for (;;) {
+        const records = await page('payments', cursor);
+        const inRange = records.filter((record) => record.ledger <= to);
+        if (inRange.length > 0) yield inRange;
+        if (records.length < pageSize || inRange.length < records.length) return;
+        cursor = records.at(-1)!.pagingToken;
+      }
+    },
+
+    async ledger(sequence) {
+      const items: PaymentFeedItem[] = [];
+      let cursor = '';
+      for (;;) {
+        const records = await page(`ledgers/${sequence}/payments`, cursor);
+        items.push(...records);
+        if (records.length < pageSize) return items;
+        cursor = records.at(-1)!.pagingToken;
+      }
+    },
+
+    stream(cursor, streamOptions) {
+      return streamPayments(cursor, streamOptions, {
+        url: (position) =>
+          urlOf('payments', { cursor: position, join: 'transactions', limit: String(MAX_PAGE_SIZE) }),
+        idleMs,
+        firstDelay,
+        maxDelay,
+        bufferLimit,
+      });
+    },
+  };
+}
+
+interface StreamSettings {
+  url(position: string): URL;
+  idleMs: number;
+  firstDelay: number;
+  maxDelay: number;
+  bufferLimit: number;
+}
+
+/**
+ * The reconnecting SSE reader behind {@link StellarPaymentFeed.stream}. A background pump reads
+ * the connection into a bounded queue while the consumer handles the previous batch, so under load
+ * batches grow instead of latency; when the queue is full the pump stops reading and TCP pushes
+ * back on Horizon. Whatever went wrong, the next connection starts after the last record the
+ * consumer RECEIVED, never after one that was only buffered.
+ */
+async function* streamPayments(
+  cursor: string,
+  options: PaymentStreamOptions,
+  settings: StreamSettings,
+): AsyncGenerator<PaymentFeedItem[]> {
+  const { signal } = options;
+  const maxBatch = options.maxBatch ?? 500;
+  let position = cursor;
+  let failures = 0;
+  while (!signal.aborted) {
+    const connection = new AbortController();
+    const abort = () => connection.abort();
+    signal.addEventListener('abort', abort, { once: true });
+    const queue: PaymentFeedItem[] = [];
+    let ended = false;
+    let failure: unknown;
+    let wakeConsumer: (() => void) | undefined;
+    let wakePump: (() => void) | undefined;
+    let idle: NodeJS.Timeout | undefined;
+    let idled = false;
+    const touch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        idled = true;
+        connection.abort();
+      }, settings.idleMs);
+    };
+    try {
+      touch();
+      let response: Response;
+      try {
+        response = await fetch(settings.url(position), {
+          headers: { Accept: 'text/event-stream' },
+          signal: connection.signal,
+        });
+      } catch (error) {
+        if (idled) continue;
+        throw new StellarHorizonError('payments stream', undefined, { cause: error });
+      }
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        throw new StellarHorizonError('payments stream', response.status);
+      }
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      const parser = new SseParser();
+      const pump = (async () => {
+        try {
+          for (;;) {
+            while (queue.length >= settings.bufferLimit)
+              await new Promise<void>((resolve) => (wakePump = resolve));
+            const { value, done } = await reader.read();
+            if (done) return;
+            touch();
+            for (const message of parser.push(value)) {
+              if (message.event === 'error')
+                throw new StellarHorizonError(`payments stream: ${message.data}`, 200);
+              if (message.event !== 'message' || !message.data.startsWith('{')) continue;
+              queue.push(parsePaymentRecord(JSON.parse(message.data)));
+            }
+            wakeConsumer?.();
+          }
+        } catch (error) {
+          failure ??= error;
+        } finally {
+          ended = true;
+          wakeConsumer?.();
+          reader.cancel().catch(() => undefined);
+        }
+      })();
+      let received = 0;
+      for (;;) {
+        if (signal.aborted) break;
+        if (queue.length === 0) {
+          if (ended) break;
+          await new Promise<void>((resolve) => (wakeConsumer = resolve));
+          wakeConsumer = undefined;
+          continue;
+        }
+        const batch = queue.splice(0, maxBatch);
+        wakePump?.();
+        position = batch.at(-1)!.pagingToken;
+        received += batch.length;
+        failures = 0;
+        yield batch;
+      }
+      await pump;
+      if (signal.aborted) return;
+      // Silence for `idleMs` is not an error (a quiet network): reopen at once, quietly.
+      if (idled) continue;
+      if (failure) throw failure;
+      // Horizon's goodbye (`event: close`) after its per-connection limit: reconnect at once,
+      // unless the connection ended without a single record (then back off as after a failure).
+      if (received === 0) throw new StellarHorizonError('payments stream ended', 200);
+    } catch (error) {
+      if (signal.aborted) return;
+      options.onError?.(error);
+      const delay = Math.min(settings.firstDelay * 2 ** failures, settings.maxDelay);
+      failures++;
+      await abortableSleep(delay, signal);
+    } finally {
+      clearTimeout(idle);
+      signal.removeEventListener('abort', abort);
+      connection.abort();
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -23,5 +23,35 @@ export function createUserRepository(prisma: PrismaClient): UserRepository {
         update: { languageCode },
       });
     },
+    async rememberUsername(telegramId, username, languageCode) {
+      const name = username?.toLowerCase() ?? null;
+      const claim = prisma.user.upsert({
+        where: { telegramId },
+        create: { telegramId, languageCode, username: name },
+        update: { username: name },
+        select: { id: true },
+      });
+      if (name === null) {
+        await claim;
+        return;
+      }
+      // One transaction: the name is never held by two users, nor lost, between the two writes.
+      await prisma.$transaction([
+        prisma.user.updateMany({
+          where: { username: name, telegramId: { not: telegramId } },
+          data: { username: null },
+        }),
+        claim,
+      ]);
+    },
+    async findByUsername(username) {
+      // Normally one row: a name moves when its new owner is seen. Two can only remain if both were
+      // seen at once; the later one wins, as it would have a moment later.
+      return prisma.user.findFirst({
+        where: { username: username.toLowerCase() },
+        orderBy: { updatedAt: 'desc' },
+        select: columns,
+      });
+    },
   };
 }
