@@ -1,6 +1,5 @@
-import { AppError, NotFoundError, PermanentError } from '../errors.ts';
+import { NotFoundError, PermanentError } from '../errors.ts';
 import type {
-  IntentRecord,
   IntentRepository,
   JobProducer,
   KeyService,
@@ -12,6 +11,8 @@ import type {
 } from '../ports.ts';
 import { parseStellarAmount } from '../domain/amounts.ts';
 import { activationIntentKey, TREASURY_KEY_REF } from '../domain/intent-keys.ts';
+import type { IntentProgress } from './payment-execution/ports.ts';
+import { envelopeFacts, settleStellarEnvelope } from './payment-execution/stellar-envelope.ts';
 
 /** How many fresh envelopes one activation may build before it gives up. */
 const MAX_ENVELOPES = 5;
@@ -31,7 +32,8 @@ export class ActivationFailedError extends PermanentError {
 /** Dependencies of {@link activateStellarWallet}. */
 export interface ActivationDeps {
   wallets: WalletRepository;
-  intents: IntentRepository;
+  /** Also records an envelope's validity (core/adapters/intent-repository.ts does). */
+  intents: IntentRepository & Pick<IntentProgress, 'recordSigned'>;
   keys: KeyService;
   stellar: StellarNetwork;
   transactions: StellarTransactionFactory;
@@ -50,18 +52,6 @@ export interface ActivationDeps {
 
 /** What an activation run ended with. */
 export type ActivationOutcome = 'activated' | 'already-active';
-
-function isTransactionFailure(error: unknown): error is AppError {
-  return error instanceof AppError && error.code === 'STELLAR_TX_FAILED';
-}
-
-function resultCodes(error: AppError): string[] {
-  const { transactionCode, operationCodes } = error.fields as {
-    transactionCode?: string;
-    operationCodes?: string[];
-  };
-  return [transactionCode ?? '', ...(operationCodes ?? [])];
-}
 
 /**
  * Creates a wallet's Stellar account exactly once. Safe to run again after any crash: an account
@@ -99,86 +89,62 @@ export async function activateStellarWallet(
 async function fundFromTreasury(wallet: WalletRecord, key: string, deps: ActivationDeps): Promise<void> {
   const treasury = await deps.keys.createKey({ chain: 'stellar', ref: TREASURY_KEY_REF });
   await deps.sourceLock.withLock(treasury.address, async () => {
-    const intent = await deps.intents.findByKey(key);
-    if (intent?.envelope && (await settleStoredEnvelope(intent, wallet, deps)) === 'landed') return;
-    if (await deps.stellar.accountExists(wallet.address)) return;
+    // Each pass settles the stored envelope, if any; only a discarded one lets a fresh one be built.
+    let signedHere: string | undefined;
+    for (;;) {
+      const intent = await deps.intents.findByKey(key);
+      if (intent?.envelope && intent.txHash) {
+        const settled = await settleStellarEnvelope(
+          {
+            key,
+            sourceAddress: intent.sourceAddress ?? treasury.address,
+            envelope: intent.envelope,
+            txHash: intent.txHash,
+          },
+          deps,
+          { landedCodes: ['op_already_exists'], fresh: intent.txHash === signedHere },
+        );
+        if (settled.kind === 'landed') return;
+        if (settled.kind === 'failed') {
+          const codes = settled.codes.join(',');
+          await deps.intents.markFailed(key, codes);
+          throw new ActivationFailedError(wallet.id, codes);
+        }
+      }
+      if (await deps.stellar.accountExists(wallet.address)) return;
 
-    const envelopes = await deps.intents.countAttempt(key);
-    if (envelopes > MAX_ENVELOPES) throw new ActivationFailedError(wallet.id, 'too many attempts');
-    const { startingBalance, networkPassphrase, transactionTimeoutSeconds } = deps.settings;
-    const unsigned = deps.transactions.createAccount({
-      sourceAddress: treasury.address,
-      sequence: await deps.stellar.getSequence(treasury.address),
-      destination: wallet.address,
-      startingBalance,
-      baseFee: await deps.stellar.baseFee(),
-      timeoutSeconds: transactionTimeoutSeconds,
-    });
-    const signature = await deps.keys.signStellar({
-      keyId: treasury.keyId,
-      networkPassphrase,
-      transactionXdr: unsigned.xdr,
-      declaredOperations: [{ type: 'createAccount', destination: wallet.address, startingBalance }],
-    });
-    const envelope = deps.transactions.attachSignature(
-      unsigned.xdr,
-      signature.publicKey,
-      signature.signature,
-    );
-    // Durable before it leaves the process: a crash from here on resumes with these exact bytes.
-    await deps.intents.recordSigned(key, {
-      sourceAddress: treasury.address,
-      envelope,
-      txHash: unsigned.hash,
-      amountBase: parseStellarAmount(startingBalance),
-    });
-    await submitStored(envelope, wallet, key, deps);
-  });
-}
-
-/**
- * Decides the fate of an envelope stored by an earlier run: landed, or discarded because it can
- * never land. An unknown outcome (timeout, 504) propagates so the job retries the same bytes later.
- */
-async function settleStoredEnvelope(
-  intent: IntentRecord,
-  wallet: WalletRecord,
-  deps: ActivationDeps,
-): Promise<'landed' | 'discarded'> {
-  const seen = intent.txHash ? await deps.stellar.findTransaction(intent.txHash) : null;
-  if (seen?.successful) return 'landed';
-  if (!seen) {
-    try {
-      await submitStored(intent.envelope!, wallet, intent.key, deps);
-      return 'landed';
-    } catch (error) {
-      if (!isTransactionFailure(error)) throw error;
-      const codes = resultCodes(error);
-      const cannotLand = codes.includes('tx_bad_seq') || codes.includes('tx_too_late');
-      if (!cannotLand) throw error;
-      // tx_bad_seq also follows our own envelope having landed since the lookup above.
-      if ((await deps.stellar.findTransaction(intent.txHash!))?.successful) return 'landed';
+      const envelopes = await deps.intents.countAttempt(key);
+      if (envelopes > MAX_ENVELOPES) throw new ActivationFailedError(wallet.id, 'too many attempts');
+      const { startingBalance, networkPassphrase, transactionTimeoutSeconds } = deps.settings;
+      const unsigned = deps.transactions.createAccount({
+        sourceAddress: treasury.address,
+        sequence: await deps.stellar.getSequence(treasury.address),
+        destination: wallet.address,
+        startingBalance,
+        baseFee: await deps.stellar.baseFee(),
+        timeoutSeconds: transactionTimeoutSeconds,
+      });
+      const signature = await deps.keys.signStellar({
+        keyId: treasury.keyId,
+        networkPassphrase,
+        transactionXdr: unsigned.xdr,
+        declaredOperations: [{ type: 'createAccount', destination: wallet.address, startingBalance }],
+      });
+      const envelope = deps.transactions.attachSignature(
+        unsigned.xdr,
+        signature.publicKey,
+        signature.signature,
+      );
+      const { maxTime } = envelopeFacts(envelope);
+      // Durable before it leaves the process: a crash from here on resumes with these exact bytes.
+      await deps.intents.recordSigned(key, {
+        sourceAddress: treasury.address,
+        envelope,
+        txHash: unsigned.hash,
+        amountBase: parseStellarAmount(startingBalance),
+        validUntil: maxTime === null ? null : new Date(maxTime * 1000),
+      });
+      signedHere = unsigned.hash;
     }
-  }
-  await deps.intents.discardEnvelope(intent.key);
-  return 'discarded';
-}
-
-async function submitStored(
-  envelope: string,
-  wallet: WalletRecord,
-  key: string,
-  deps: ActivationDeps,
-): Promise<void> {
-  await deps.intents.markSubmitted(key);
-  try {
-    await deps.stellar.submit(envelope);
-  } catch (error) {
-    if (!isTransactionFailure(error)) throw error;
-    const codes = resultCodes(error);
-    if (codes.includes('op_already_exists')) return;
-    if (codes.includes('tx_bad_seq') || codes.includes('tx_too_late')) throw error;
-    await deps.intents.markFailed(key, codes.join(','));
-    throw new ActivationFailedError(wallet.id, codes.join(','), { cause: error });
-  }
+  });
 }
