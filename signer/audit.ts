@@ -156,6 +156,31 @@ export class AuditLog {
   }
 
   /**
+   * Claims `entry.requestId` and records the decision on `client`, inside the transaction the caller
+   * holds open there, so the decision commits (or rolls back) with the caller's other writes. Same
+   * outcomes as {@link commit}; a failure propagates as is, for the caller to roll back.
+   */
+  async commitOn(client: pg.ClientBase, entry: AuditEntry): Promise<'recorded' | 'replayed'> {
+    const { rows } = await client.query<{ fresh: boolean; written: number }>({
+      name: 'signer-claim-and-record',
+      text: CLAIM_AND_RECORD,
+      values: [
+        [entry.requestId],
+        [entry.action],
+        [entry.keyId ?? null],
+        [entry.decision],
+        [entry.reason ?? null],
+        [entry.digest ?? null],
+        [true],
+      ],
+    });
+    if (rows.length !== 1 || rows[0]!.written !== 1) {
+      throw new Error(`audit wrote ${rows[0]?.written ?? 0} of 1 rows`);
+    }
+    return rows[0]!.fresh ? 'recorded' : 'replayed';
+  }
+
+  /**
    * Records a refusal of a request whose id cannot be trusted (unauthenticated or stale), without
    * claiming the id: an attacker must not be able to burn ids, or fill the nonce table, for free.
    */

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { REQUEST_ID, signerAuthHeaders, verifyRequestAuth } from '../core/signer-protocol/auth.ts';
+import type { DailyLimit } from '../core/signer-protocol/daily-limits.ts';
 import { signerRoutes } from '../core/signer-protocol/schema.ts';
 import { AuditLog, type AuditAction } from './audit.ts';
 import { kekFromBase64 } from './envelope.ts';
@@ -15,6 +16,7 @@ import { SignerRefusal } from './errors.ts';
 import { Keystore } from './keystore.ts';
 import { createPolicy, type SigningPolicy } from './policy.ts';
 import { SignerService, type RequestContext } from './service.ts';
+import { SpendLedger } from './spend-ledger.ts';
 
 /** The settings the server reads; `loadSignerConfig()` (core/config.ts) returns a superset. */
 export interface SignerServerConfig {
@@ -26,7 +28,16 @@ export interface SignerServerConfig {
   SIGNER_DATABASE_URL: string;
   EVM_CHAIN_ID: number;
   stellar: { passphrase: string };
+  /** The kill switch: refuse every signature (keys can still be created). Default false. */
+  SIGNER_PAUSED?: boolean;
+  /** Per-key daily limits; none by default. */
+  SIGNER_DAILY_LIMITS?: readonly DailyLimit[];
+  /** How far ahead a Stellar envelope's maxTime may be. Default {@link DEFAULT_STELLAR_MAX_VALIDITY_SECONDS}. */
+  SIGNER_STELLAR_MAX_VALIDITY_SECONDS?: number;
 }
+
+/** Five minutes: room for a submission and its retries (callers here use 60 s), and a short exposure for a leaked envelope. */
+export const DEFAULT_STELLAR_MAX_VALIDITY_SECONDS = 300;
 
 /** Options of {@link startSigner}; the defaults suit production. */
 export interface StartSignerOptions {
@@ -34,11 +45,12 @@ export interface StartSignerOptions {
   pool?: pg.Pool;
   /** Size of the pool the signer opens itself. */
   poolSize?: number;
+  /** Replaces the policy built from the config (its daily limits included). */
   policy?: SigningPolicy;
   /** Master keys (base64) that opened keys before a rotation; keys wrapped by them still sign. */
   previousMasterKeys?: readonly string[];
   bodyLimitBytes?: number;
-  /** The clock requests are judged by. */
+  /** The clock requests and Stellar time bounds are judged by. */
   now?: () => number;
 }
 
@@ -139,22 +151,28 @@ export async function startSigner(
 
   const keks = [config.SIGNER_MASTER_KEY, ...(options.previousMasterKeys ?? [])].map(kekFromBase64);
   const audit = new AuditLog(pool, logger);
+  const now = options.now ?? Date.now;
   const service = new SignerService({
     keystore: new Keystore({ pool, keks }),
     audit,
-    policy: options.policy ?? createPolicy(),
+    policy: options.policy ?? createPolicy({ dailyLimits: config.SIGNER_DAILY_LIMITS }),
+    spends: new SpendLedger(pool, audit, logger),
     logger,
     stellarPassphrase: config.stellar.passphrase,
     evmChainId: config.EVM_CHAIN_ID,
+    paused: config.SIGNER_PAUSED ?? false,
+    stellarMaxValiditySeconds:
+      config.SIGNER_STELLAR_MAX_VALIDITY_SECONDS ?? DEFAULT_STELLAR_MAX_VALIDITY_SECONDS,
+    now,
   });
   const secret = config.SIGNER_AUTH_SECRET;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
-  const now = options.now ?? Date.now;
 
   try {
     // Fails fast on a wrong URL, missing grants or a missing migration, before taking traffic.
     await pool.query('SELECT 1 FROM signer.keys LIMIT 1');
     await pool.query('SELECT 1 FROM signer.audit LIMIT 1');
+    if (config.SIGNER_DAILY_LIMITS?.length) await pool.query('SELECT 1 FROM signer.spends LIMIT 1');
   } catch (error) {
     if (ownPool) await pool.end();
     throw error;
@@ -291,7 +309,15 @@ export async function startSigner(
   }, PRUNE_INTERVAL_MS);
   pruner.unref();
 
-  logger.info({ url: actualUrl }, 'signer listening');
+  logger.info(
+    {
+      url: actualUrl,
+      paused: config.SIGNER_PAUSED ?? false,
+      dailyLimits: (config.SIGNER_DAILY_LIMITS ?? []).map((limit) => `${limit.keyKind}:${limit.asset}`),
+    },
+    'signer listening',
+  );
+  if (config.SIGNER_PAUSED) logger.warn('signing is paused (SIGNER_PAUSED): every signature is refused');
 
   let closed: Promise<void> | undefined;
   return {

@@ -1,8 +1,9 @@
 /**
  * The signer's decisions, independent of HTTP: validate the request, find the key, decode and
  * check the payload, apply the policy, sign, and record the decision. The order matters: a
- * signature is computed only after every check passed, and released only after the audit row and
- * the request-id claim are committed.
+ * signature is computed only after every check that needs no database passed, and released only
+ * after the audit row and the request-id claim are committed. A spend under a daily limit is judged
+ * in that same commit (spend-ledger.ts); when it does not fit, the signature is discarded unsent.
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -19,19 +20,35 @@ import type { AuditAction, AuditDecision, AuditLog } from './audit.ts';
 import { signEvmTransaction, signStellarHash } from './chain-keys.ts';
 import { SignerRefusal } from './errors.ts';
 import type { KeyRecord, Keystore } from './keystore.ts';
-import type { SigningPolicy } from './policy.ts';
-import { checkEvmIntent, checkStellarIntent, decodeEvm, decodeStellar } from './verify.ts';
+import type { SigningIntent, SigningPolicy } from './policy.ts';
+import { DailyLimitExceededError, type SpendLedger, type SpendRecord } from './spend-ledger.ts';
+import {
+  checkEvmIntent,
+  checkStellarIntent,
+  checkStellarMemo,
+  checkStellarValidity,
+  decodeEvm,
+  decodeStellar,
+} from './verify.ts';
 
 /** Dependencies of {@link SignerService}. */
 export interface SignerServiceDeps {
   keystore: Keystore;
   audit: AuditLog;
   policy: SigningPolicy;
+  /** Records spends under daily limits with their decision; needed only when the policy has daily limits. */
+  spends?: SpendLedger;
   logger: Logger;
   /** The one Stellar network this signer signs for. */
   stellarPassphrase: string;
   /** The one EVM chain this signer signs for. */
   evmChainId: number;
+  /** The kill switch (SIGNER_PAUSED): every signature is refused; keys can still be created. */
+  paused?: boolean;
+  /** A Stellar envelope's maxTime may be at most this far ahead (SIGNER_STELLAR_MAX_VALIDITY_SECONDS). */
+  stellarMaxValiditySeconds: number;
+  /** The clock time bounds are judged by. */
+  now?: () => number;
 }
 
 /** An authenticated request: its id is not yet claimed (that happens with the audit row). */
@@ -50,6 +67,8 @@ interface Trail {
 interface Outcome<T> {
   decision: Exclude<AuditDecision, 'refused'>;
   response: T;
+  /** Spends under a daily limit: the decision commits only if they fit. */
+  spends?: SpendRecord;
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
@@ -86,27 +105,33 @@ export class SignerService {
     return this.decide('sign_stellar', context, async (trail) => {
       const request = parse(signStellarRequest, input);
       trail.keyId = request.keyId;
+      this.refuseWhilePaused();
       const key = await this.key(request.keyId, 'stellar');
       const { transaction, hash } = decodeStellar(request, this.deps.stellarPassphrase);
-      trail.digest = `stellar-tx:${hash.toString('hex')}`;
+      const txHash = hash.toString('hex');
+      trail.digest = `stellar-tx:${txHash}`;
       checkStellarIntent(transaction, request.declaredOperations, key.address);
-      await this.deps.policy.check({
+      checkStellarMemo(transaction, request.memo);
+      checkStellarValidity(transaction, {
+        nowMs: (this.deps.now ?? Date.now)(),
+        maxValiditySeconds: this.deps.stellarMaxValiditySeconds,
+      });
+      const intent: SigningIntent = {
         chain: 'stellar',
         keyId: key.id,
+        keyRef: key.ref,
         address: key.address,
         operations: request.declaredOperations,
         feeStroops: BigInt(transaction.fee),
-      });
+      };
+      await this.deps.policy.check(intent);
       const signature = this.deps.keystore.withPrivateKey(key, (seed) =>
         signStellarHash(seed, key.address, hash),
       );
       return {
         decision: 'signed',
-        response: {
-          signature: signature.toString('base64'),
-          publicKey: key.address,
-          hash: hash.toString('hex'),
-        },
+        response: { signature: signature.toString('base64'), publicKey: key.address, hash: txHash },
+        spends: this.limitedSpends(intent, txHash),
       };
     });
   }
@@ -116,26 +141,32 @@ export class SignerService {
     return this.decide('sign_evm', context, async (trail) => {
       const request = parse(signEvmRequest, input);
       trail.keyId = request.keyId;
+      this.refuseWhilePaused();
       const key = await this.key(request.keyId, 'evm');
       const { transaction, unsignedHash } = decodeEvm(request, this.deps.evmChainId);
       trail.digest = `evm-unsigned-tx:${unsignedHash}`;
       checkEvmIntent(transaction, request.declared);
-      await this.deps.policy.check({
+      const intent: SigningIntent = {
         chain: 'evm',
         keyId: key.id,
+        keyRef: key.ref,
         address: key.address,
-        to: request.declared.to,
-        valueWei: transaction.value,
-        data: transaction.data,
+        chainId: this.deps.evmChainId,
+        transfer: request.declared,
         maxFeeWei: transaction.gasLimit * (transaction.maxFeePerGas ?? 0n),
-      });
+      };
+      await this.deps.policy.check(intent);
       const signed = this.deps.keystore.withPrivateKey(key, (secret) =>
         signEvmTransaction(secret, key.address, transaction),
       );
       const hash = signed.hash;
       if (!hash) throw new Error('signed EVM transaction has no hash');
       trail.digest = `evm-tx:${hash}`;
-      return { decision: 'signed', response: { signedTransaction: signed.serialized, hash } };
+      return {
+        decision: 'signed',
+        response: { signedTransaction: signed.serialized, hash },
+        spends: this.limitedSpends(intent, hash.toLowerCase()),
+      };
     });
   }
 
@@ -170,6 +201,19 @@ export class SignerService {
     throw refusal;
   }
 
+  private refuseWhilePaused(): void {
+    if (this.deps.paused) {
+      throw new SignerRefusal('SIGNER_PAUSED', 'signing is paused on this signer (SIGNER_PAUSED)');
+    }
+  }
+
+  private limitedSpends(intent: SigningIntent, txHash: string): SpendRecord | undefined {
+    const spends = this.deps.policy.limitedSpends(intent);
+    if (spends.length === 0) return undefined;
+    if (!this.deps.spends) throw new Error('the policy has daily limits but the signer has no spend ledger');
+    return { keyId: intent.keyId, txHash, spends };
+  }
+
   private async key(keyId: string, chain: SignerChain): Promise<KeyRecord> {
     const key = await this.deps.keystore.find(keyId);
     if (!key || key.chain !== chain) throw new SignerRefusal('UNKNOWN_KEY', `no ${chain} key ${keyId}`);
@@ -189,13 +233,25 @@ export class SignerService {
     } catch (error) {
       throw await this.refuse(action, context, trail, error);
     }
-    const committed = await audit.commit({
+    const entry = {
       action,
       decision: outcome.decision,
       requestId: context.requestId,
       keyId: trail.keyId,
       digest: trail.digest,
-    });
+    };
+    let committed: 'recorded' | 'replayed';
+    if (outcome.spends) {
+      try {
+        committed = await this.deps.spends!.commit(entry, outcome.spends);
+      } catch (error) {
+        // A daily limit refusal is a decision like any other: audited, with its request id claimed.
+        if (error instanceof DailyLimitExceededError) throw await this.refuse(action, context, trail, error);
+        throw error;
+      }
+    } else {
+      committed = await audit.commit(entry);
+    }
     if (committed === 'replayed') {
       logger.warn({ requestId: context.requestId, action, keyId: trail.keyId }, 'replayed request refused');
       throw new SignerRefusal('REPLAYED_REQUEST', 'request id already used');
