@@ -1,7 +1,7 @@
 // Composition root of the worker process: config, logger, dependencies, one BullMQ worker per queue.
 import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 import { Api } from 'grammy';
-import { I18n } from '@grammyjs/i18n';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
 import { Queue, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
@@ -9,9 +9,14 @@ import type { Redis } from 'ioredis';
 import { loadWorkerConfig, type WorkerConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { runProcess, type ProcessDefinition } from '../core/process-entry.ts';
-import { DEFAULT_LANGUAGE } from '../core/domain/languages.ts';
-import { FLUENT_BUNDLE_OPTIONS, LOCALES_DIR } from '../core/locales.ts';
-import { maintenanceJobs, QUEUE_NAMES, walletJobs, notificationJob, type QueueName } from '../core/queues.ts';
+import {
+  maintenanceJobs,
+  paymentJobs,
+  QUEUE_NAMES,
+  walletJobs,
+  notificationJob,
+  type QueueName,
+} from '../core/queues.ts';
 import { createPrismaClient } from '../core/adapters/prisma-client.ts';
 import { connectRedis } from '../core/adapters/redis.ts';
 import { createUserRepository } from '../core/adapters/user-repository.ts';
@@ -23,19 +28,37 @@ import { createJobProducer } from '../core/adapters/job-producer.ts';
 import { createSignerClient } from '../core/adapters/signer-client.ts';
 import { createStellarNetwork, createStellarTransactionFactory } from '../core/adapters/stellar-horizon.ts';
 import { createEvmNetwork } from '../core/adapters/evm-rpc.ts';
+import { createInvoiceRepository } from '../core/adapters/invoice-repository.ts';
+import { createPaymentIntentRepository } from '../core/adapters/payment-intent-repository.ts';
+import { createStellarPaymentFactory } from '../core/adapters/stellar-payment-builder.ts';
+import { createEvmTransactions } from '../core/adapters/evm-transactions.ts';
+import { createDepositNoticeReader, createDepositRepository } from '../core/adapters/deposit-repository.ts';
+import { createDepositSink } from '../core/services/deposits.ts';
 import { createNotifier } from './notifier.ts';
+import { startStellarWatcher } from './watchers/stellar.ts';
+import { startEvmWatcher } from './watchers/evm.ts';
 import { processorFor, type JobProcessor } from './run-job.ts';
 import { walletsWorkerOptions } from './queues/wallets.ts';
 import { notificationsWorkerOptions } from './queues/notifications.ts';
-import { maintenanceWorkerOptions, PRUNE_UPDATES_EVERY_MS } from './queues/maintenance.ts';
+import {
+  EXPIRE_INVOICES_EVERY_MS,
+  maintenanceWorkerOptions,
+  PRUNE_UPDATES_EVERY_MS,
+  RESUME_PAYMENTS_EVERY_MS,
+} from './queues/maintenance.ts';
+import { resumePaymentsHandler } from './processors/resume-payments.ts';
 import { provisionWalletsHandler } from './processors/provision-wallets.ts';
 import { activateStellarWalletHandler } from './processors/activate-stellar-wallet.ts';
-import { sendNotificationHandler } from './processors/send-notification.ts';
+import { createDepositNotices, sendNotificationHandler } from './processors/send-notification.ts';
 import { pruneUpdatesHandler } from './processors/prune-updates.ts';
+import { expireInvoicesHandler } from './processors/expire-invoices.ts';
+import { executePaymentHandler } from './processors/execute-payment.ts';
+import { EVM_RECEIPT_TIMEOUT_MS, paymentsWorkerOptions } from './queues/payments.ts';
 import type { WorkerDeps } from './deps.ts';
+import { createWorkerI18n } from './i18n.ts';
 
-/** Seconds a Stellar transaction stays valid; after that, an unseen envelope provably cannot land. */
-const STELLAR_TX_TIMEOUT_SECONDS = 60;
+/** Connections for the deposit watchers' batches and the notices they lead to. */
+const DEPOSIT_POOL_SIZE = 6;
 
 /** A running worker process; `stop()` lets in-flight jobs finish, then closes everything. */
 export interface RunningWorker {
@@ -80,12 +103,8 @@ export async function startWorkerProcess(
   const api = new Api(config.BOT_TOKEN, { apiRoot: config.TELEGRAM_API_ROOT });
   api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
   api.config.use(apiThrottler());
-  const i18n = new I18n<never>({
-    defaultLocale: DEFAULT_LANGUAGE,
-    directory: LOCALES_DIR,
-    fluentBundleOptions: FLUENT_BUNDLE_OPTIONS,
-  });
-  const updates = createUpdateLog(config.DATABASE_URL, { poolSize: 1 });
+  const i18n = createWorkerI18n();
+  const updates = createUpdateLog(config.DATABASE_URL, { concurrency: 1 });
   const users = createUserRepository(prisma);
   const wallets = createWalletRepository(prisma);
   const stellar = createStellarNetwork({
@@ -94,12 +113,14 @@ export async function startWorkerProcess(
     passphrase: config.stellar.passphrase,
   });
   const evm = createEvmNetwork({ rpcUrl: config.EVM_RPC_URL, chainId: config.EVM_CHAIN_ID });
+  const evmTransactions = createEvmTransactions({ rpcUrl: config.EVM_RPC_URL, chainId: config.EVM_CHAIN_ID });
+  const intents = createIntentRepository(prisma);
 
   const deps: WorkerDeps = {
     logger,
     users,
     wallets,
-    intents: createIntentRepository(prisma),
+    intents,
     updates,
     keys: createSignerClient({ url: config.SIGNER_URL, authSecret: config.SIGNER_AUTH_SECRET }),
     stellar,
@@ -107,14 +128,54 @@ export async function startWorkerProcess(
     transactions: createStellarTransactionFactory(config.stellar.passphrase),
     sourceLock: createSourceAccountLock(prisma),
     jobs,
-    notifier: createNotifier({ api, i18n, users, wallets, stellar, evm, evmChainId: config.EVM_CHAIN_ID }),
+    notifier: createNotifier({
+      api,
+      i18n,
+      users,
+      wallets,
+      stellar,
+      evm,
+      evmChainId: config.EVM_CHAIN_ID,
+      stellarNetwork: config.stellar.network,
+      tokens: config.EVM_TOKENS,
+      evmExplorerUrl: config.EVM_EXPLORER_URL,
+    }),
     activation: {
       networkPassphrase: config.stellar.passphrase,
       useFriendbot: config.stellar.friendbotUrl !== undefined,
       startingBalance: config.STELLAR_ACTIVATION_AMOUNT,
-      transactionTimeoutSeconds: STELLAR_TX_TIMEOUT_SECONDS,
+      transactionTimeoutSeconds: config.STELLAR_TX_TIMEOUT_SECONDS,
     },
   };
+
+  const paymentIntents = createPaymentIntentRepository(prisma);
+  const executePayment = executePaymentHandler({
+    ...deps,
+    paymentIntents,
+    intents,
+    invoices: createInvoiceRepository(prisma),
+    status: deps.notifier,
+    stellarPayments: createStellarPaymentFactory(config.stellar.passphrase),
+    evmTransactions,
+    settings: {
+      networkPassphrase: config.stellar.passphrase,
+      stellarTimeoutSeconds: config.STELLAR_TX_TIMEOUT_SECONDS,
+      evmChainId: config.EVM_CHAIN_ID,
+      evmConfirmations: config.EVM_CONFIRMATIONS,
+      evmPollIntervalMs: config.EVM_POLL_INTERVAL_MS,
+      evmReceiptTimeoutMs: EVM_RECEIPT_TIMEOUT_MS,
+    },
+  });
+
+  // Deposits have their own small pool: the watchers' batched statements are raw SQL, not Prisma.
+  const depositPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: DEPOSIT_POOL_SIZE });
+  depositPool.on('error', (error) => logger.warn({ err: error }, 'idle deposit database connection failed'));
+  const depositNotices = createDepositNotices({
+    api,
+    i18n,
+    reader: createDepositNoticeReader(depositPool),
+    knownTokens: config.EVM_TOKENS,
+  });
 
   const shared = { connection: workerRedis, prefix, logger };
   const workers = [
@@ -129,14 +190,26 @@ export async function startWorkerProcess(
     ),
     startQueueWorker(
       QUEUE_NAMES.notifications,
-      { [notificationJob.name]: processorFor(sendNotificationHandler(deps)) },
+      { [notificationJob.name]: processorFor(sendNotificationHandler(deps, depositNotices)) },
       notificationsWorkerOptions,
       shared,
     ),
     startQueueWorker(
       QUEUE_NAMES.maintenance,
-      { [maintenanceJobs.pruneUpdates.name]: processorFor(pruneUpdatesHandler(deps)) },
+      {
+        [maintenanceJobs.pruneUpdates.name]: processorFor(pruneUpdatesHandler(deps)),
+        [maintenanceJobs.expireInvoices.name]: processorFor(
+          expireInvoicesHandler({ invoices: createInvoiceRepository(prisma) }),
+        ),
+        [maintenanceJobs.resumePayments.name]: processorFor(resumePaymentsHandler({ paymentIntents, jobs })),
+      },
       maintenanceWorkerOptions,
+      shared,
+    ),
+    startQueueWorker(
+      QUEUE_NAMES.payments,
+      { [paymentJobs.execute.name]: processorFor(executePayment) },
+      paymentsWorkerOptions,
       shared,
     ),
   ];
@@ -146,16 +219,53 @@ export async function startWorkerProcess(
     { every: PRUNE_UPDATES_EVERY_MS },
     { name: maintenanceJobs.pruneUpdates.name, data: {} },
   );
+  await maintenance.upsertJobScheduler(
+    maintenanceJobs.resumePayments.name,
+    { every: RESUME_PAYMENTS_EVERY_MS },
+    { name: maintenanceJobs.resumePayments.name, data: {} },
+  );
+  await maintenance.upsertJobScheduler(
+    maintenanceJobs.expireInvoices.name,
+    { every: EXPIRE_INVOICES_EVERY_MS },
+    { name: maintenanceJobs.expireInvoices.name, data: {} },
+  );
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const stellarWatcher = await startStellarWatcher({
+    config,
+    jobs,
+    logger: logger.child({ watcher: 'stellar' }),
+    pool: depositPool,
+  });
+  const evmWatcher = startEvmWatcher({
+    config,
+    prisma,
+    chain: evm,
+    sink: createDepositSink({
+      store: createDepositRepository(depositPool),
+      jobs,
+      knownTokens: config.EVM_TOKENS,
+      logger: logger.child({ watcher: 'evm' }),
+    }),
+    logger: logger.child({ watcher: 'evm' }),
+  });
   logger.info({ queues: workers.map((worker) => worker.name) }, 'worker started');
 
   return {
     async stop() {
+      // Watchers first: what they have in hand is recorded and its notifications queued.
+      await Promise.all([stellarWatcher.stop(), evmWatcher.stop()]);
       // close() waits for the jobs in flight to finish; no job is cut off half-way.
       await Promise.all(workers.map((worker) => worker.close()));
       await Promise.all([jobs.close(), maintenance.close()]);
       evm.destroy();
-      await Promise.all([prisma.$disconnect(), updates.close(), workerRedis.quit(), producerRedis.quit()]);
+      evmTransactions.destroy();
+      await Promise.all([
+        prisma.$disconnect(),
+        updates.close(),
+        depositPool.end(),
+        workerRedis.quit(),
+        producerRedis.quit(),
+      ]);
       logger.info('worker stopped');
     },
   };

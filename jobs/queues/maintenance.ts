@@ -9,3 +9,9 @@ export const maintenanceWorkerOptions = {
 /** Every hour, forget update ids older than two days (Telegram stops redelivering after one). */
 export const PRUNE_UPDATES_EVERY_MS = 3600_000;
 export const UPDATE_ID_RETENTION_MS = 2 * 24 * 3600_000;
+
+/** Every minute, open invoices past their expiry become EXPIRED. */
+export const EXPIRE_INVOICES_EVERY_MS = 60_000;
+
+/** Every five minutes, payments left with an unsettled transaction get a new run. */
+export const RESUME_PAYMENTS_EVERY_MS = 5 * 60_000;
