@@ -3,7 +3,7 @@ import type { BotCommand } from 'grammy/types';
 import type { LocaleTranslator } from './i18n.ts';
 import { DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, type Language } from '../core/domain/languages.ts';
 
-const COMMANDS = ['wallet', 'language', 'help', 'start'] as const;
+const COMMANDS = ['wallet', 'send', 'request', 'language', 'help', 'start'] as const;
 
 /** The command menu in one language. */
 export function commandsFor(i18n: LocaleTranslator, language: Language): BotCommand[] {

@@ -15,13 +15,23 @@ import { createUpdateLog } from '../core/adapters/update-log.ts';
 import { createJobProducer } from '../core/adapters/job-producer.ts';
 import { createStellarNetwork } from '../core/adapters/stellar-horizon.ts';
 import { createEvmNetwork } from '../core/adapters/evm-rpc.ts';
+import { createPendingActionRepository } from '../core/adapters/pending-action-repository.ts';
+import { createPaymentIntentRepository } from '../core/adapters/payment-intent-repository.ts';
+import { createInvoiceRepository } from '../core/adapters/invoice-repository.ts';
+import { createInvoicePage } from './invoice-page.ts';
 import { createBot } from './create-bot.ts';
 import { createBotServer } from './server.ts';
 import { publishCommandMenus } from './commands.ts';
 import { createBotI18n } from './i18n.ts';
 import type { SessionData } from './context.ts';
 
-const ALLOWED_UPDATES = ['message', 'callback_query', 'inline_query', 'pre_checkout_query'] as const;
+const ALLOWED_UPDATES = [
+  'message',
+  'callback_query',
+  'inline_query',
+  'chosen_inline_result',
+  'pre_checkout_query',
+] as const;
 const SESSION_TTL_SECONDS = 90 * 24 * 3600;
 
 /** A running bot process; `stop()` shuts it down gracefully. */
@@ -58,6 +68,10 @@ export async function startBotProcess(
   });
   const evm = createEvmNetwork({ rpcUrl: config.EVM_RPC_URL, chainId: config.EVM_CHAIN_ID });
 
+  const invoices = createInvoiceRepository(prisma);
+  // Invoice pages live on this server: at PUBLIC_URL, or else where Telegram reaches the webhook.
+  const publicUrl = config.PUBLIC_URL ?? (config.WEBHOOK_URL ? new URL(config.WEBHOOK_URL).origin : null);
+
   const i18n = createBotI18n();
   const bot = createBot(
     config.BOT_TOKEN,
@@ -70,6 +84,13 @@ export async function startBotProcess(
       stellar,
       evm,
       evmChainId: config.EVM_CHAIN_ID,
+      evmTokens: config.EVM_TOKENS,
+      pendingActions: createPendingActionRepository(prisma),
+      paymentIntents: createPaymentIntentRepository(prisma),
+      confirmTtlSeconds: config.CONFIRM_TTL_SECONDS,
+      invoices,
+      invoiceTtlMinutes: config.INVOICE_TTL_MINUTES,
+      publicUrl,
     },
     {
       apiRoot: config.TELEGRAM_API_ROOT,
@@ -88,6 +109,13 @@ export async function startBotProcess(
     logger,
     webhook:
       config.BOT_MODE === 'webhook' ? { path: webhookPath!, secret: config.WEBHOOK_SECRET! } : undefined,
+    invoicePage: createInvoicePage({
+      invoices,
+      knownTokens: config.EVM_TOKENS,
+      botUsername: () => bot.botInfo.username,
+      translate: (locale, key, variables) => i18n.t(locale, key, variables),
+      logger,
+    }),
     isReady: async () => {
       await Promise.all([prisma.$queryRaw`SELECT 1`, sessionsRedis.ping()]);
       return true;

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { webhookCallback, type Bot } from 'grammy';
 import type { Logger } from '../core/logger.ts';
@@ -12,6 +12,8 @@ export interface BotServerOptions {
   webhook?: { path: string; secret: string };
   /** True when Postgres and Redis answer. */
   isReady: () => Promise<boolean>;
+  /** Serves `GET /i/<slug>`, the public invoice page (bot/invoice-page.ts). */
+  invoicePage?: (slug: string, req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 function secretMatches(received: string | string[] | undefined, expected: string): boolean {
@@ -23,7 +25,8 @@ function secretMatches(received: string | string[] | undefined, expected: string
 
 /**
  * The bot's HTTP server: Telegram's webhook (refused with 401 unless the secret header matches,
- * before any handler runs), `/healthz` (the process is up) and `/readyz` (its stores answer).
+ * before any handler runs), `/healthz` (the process is up), `/readyz` (its stores answer) and the
+ * public invoice pages `/i/<slug>`.
  */
 export function createBotServer(options: BotServerOptions): Server {
   const { bot, logger, webhook } = options;
@@ -48,6 +51,11 @@ export function createBotServer(options: BotServerOptions): Server {
         .isReady()
         .then((ready) => reply(ready ? 200 : 503, { ok: ready }))
         .catch(() => reply(503, { ok: false }));
+      return;
+    }
+    const invoiceSlug = path?.startsWith('/i/') ? path.slice(3) : undefined;
+    if (options.invoicePage && invoiceSlug !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+      void options.invoicePage(invoiceSlug, req, res);
       return;
     }
     if (webhook && handleUpdate && path === webhook.path) {

@@ -1,6 +1,6 @@
-import { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
+import { FlatComposer } from '../middlewares/flat-composer.ts';
 
 /** `/help`: the list of commands. */
-export const helpFeature = new Composer<BotContext>();
+export const helpFeature = new FlatComposer<BotContext>();
 helpFeature.chatType('private').command('help', (ctx) => ctx.reply(ctx.t('help'), { parse_mode: 'HTML' }));

@@ -1,6 +1,7 @@
-import { Composer, GrammyError } from 'grammy';
+import { GrammyError } from 'grammy';
 import type { I18n } from '@grammyjs/i18n';
 import type { BotContext } from '../context.ts';
+import { FlatComposer } from '../middlewares/flat-composer.ts';
 import { languageKeyboard } from '../keyboards/language.ts';
 import { languageDataPattern, parseLanguageData } from '../callback-data/language.ts';
 import { commandsFor } from '../commands.ts';
@@ -9,8 +10,8 @@ const isNotModified = (error: unknown) =>
   error instanceof GrammyError && error.description.includes('message is not modified');
 
 /** `/language` and the language buttons: the choice is kept in the session and in Postgres (for the worker). */
-export function languageFeature(i18n: I18n<BotContext>): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+export function languageFeature(i18n: I18n<BotContext>): FlatComposer<BotContext> {
+  const composer = new FlatComposer<BotContext>();
   const privateChat = composer.chatType('private');
 
   privateChat.command('language', (ctx) =>

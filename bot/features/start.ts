@@ -1,11 +1,11 @@
-import { Composer } from 'grammy';
 import type { I18n } from '@grammyjs/i18n';
 import type { BotContext } from '../context.ts';
+import { FlatComposer } from '../middlewares/flat-composer.ts';
 import { languageKeyboard } from '../keyboards/language.ts';
 
 /** `/start`: greets in the user's language and offers the others. */
-export function startFeature(i18n: I18n<BotContext>): Composer<BotContext> {
-  const composer = new Composer<BotContext>();
+export function startFeature(i18n: I18n<BotContext>): FlatComposer<BotContext> {
+  const composer = new FlatComposer<BotContext>();
   composer.chatType('private').command('start', async (ctx) => {
     await ctx.deps.users.ensure(BigInt(ctx.from.id), await ctx.i18n.getLocale());
     await ctx.reply(

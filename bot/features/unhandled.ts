@@ -1,8 +1,8 @@
-import { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
+import { FlatComposer } from '../middlewares/flat-composer.ts';
 
 /** Installed last: whatever no feature took gets a short hint, never silence. */
-export const unhandledFeature = new Composer<BotContext>();
+export const unhandledFeature = new FlatComposer<BotContext>();
 
 unhandledFeature.on('callback_query', (ctx) =>
   ctx.answerCallbackQuery({ text: ctx.t('error-button-expired') }),

@@ -1,5 +1,6 @@
-import { Composer, InputFile } from 'grammy';
+import { InputFile } from 'grammy';
 import type { BotContext } from '../context.ts';
+import { FlatComposer } from '../middlewares/flat-composer.ts';
 import { describeWallets } from '../../core/services/wallet-overview.ts';
 import { renderWalletCard } from '../../core/services/wallet-card.ts';
 
@@ -9,7 +10,7 @@ const WALLETS_PER_USER = 2;
  * `/wallet`: the first time, queues the wallets' creation (the worker talks to the key service and
  * sends the card); afterwards, shows both wallets with QR codes and live balances.
  */
-export const walletFeature = new Composer<BotContext>();
+export const walletFeature = new FlatComposer<BotContext>();
 walletFeature.chatType('private').command('wallet', async (ctx) => {
   const { users, wallets, jobs } = ctx.deps;
   const user = await users.ensure(BigInt(ctx.from.id), await ctx.i18n.getLocale());
