@@ -5,6 +5,7 @@ import type {
   BotCommandScope,
   Chat,
   InlineKeyboardMarkup,
+  Invoice,
   MenuButton,
   Message,
   MessageEntity,
@@ -14,15 +15,21 @@ import type {
 } from 'grammy/types';
 import {
   type ButtonPress,
+  type ChooseInlineResultInput,
+  type ChosenInline,
   type InlineQueryInput,
   type RawUpdate,
   UserDriver,
+  type UserInput,
   type UserMessageInput,
 } from './fake-bot-api/driver.ts';
 import { BotApiError, tooManyRequests } from './fake-bot-api/errors.ts';
+import type { InlineAnswer } from './fake-bot-api/inline-results.ts';
 import { createMethods } from './fake-bot-api/methods.ts';
 import { boundaryOf, parseMultipart, type UploadedFile } from './fake-bot-api/multipart.ts';
 import { paramsFromForm } from './fake-bot-api/params.ts';
+import { PaymentDriver, type PaymentOutcome, type PayInvoiceInput } from './fake-bot-api/payment-driver.ts';
+import { type Charge, PaymentLedger } from './fake-bot-api/payments.ts';
 import {
   type ApiResponse,
   CallRecorder,
@@ -30,20 +37,32 @@ import {
   type RecordedCall,
   type WaitOptions,
 } from './fake-bot-api/recorder.ts';
-import { scopeKey, type StoredFile, TelegramState } from './fake-bot-api/telegram-state.ts';
+import {
+  type CallbackAnswer,
+  scopeKey,
+  type StoredFile,
+  type StoredMessage,
+  TelegramState,
+} from './fake-bot-api/telegram-state.ts';
 import { UpdateFeed, type WebhookDelivery } from './fake-bot-api/update-feed.ts';
 
 export type { ApiResponse, RecordedCall, WaitOptions } from './fake-bot-api/recorder.ts';
 export type {
   ButtonPress,
+  ChooseInlineResultInput,
+  ChosenInline,
   InlineQueryInput,
   MessageRef,
   RawUpdate,
   UserInput,
   UserMessageInput,
 } from './fake-bot-api/driver.ts';
+export type { InlineAnswer, InlineContent, InlineResult } from './fake-bot-api/inline-results.ts';
+export type { InvoiceSpec } from './fake-bot-api/invoices.ts';
 export type { UploadedFile } from './fake-bot-api/multipart.ts';
-export type { StoredFile } from './fake-bot-api/telegram-state.ts';
+export type { PaymentOutcome, PaymentStatus, PayInvoiceInput } from './fake-bot-api/payment-driver.ts';
+export type { Charge, PreCheckoutAnswer } from './fake-bot-api/payments.ts';
+export type { CallbackAnswer, StoredFile } from './fake-bot-api/telegram-state.ts';
 export type { WebhookDelivery } from './fake-bot-api/update-feed.ts';
 
 /** How to start the fake. Everything has a default. */
@@ -58,6 +77,10 @@ export interface FakeBotApiOptions {
   webhook?: { retryDelaysMs?: number[]; requestTimeoutMs?: number };
   /** Current time in ms, for message dates (default `Date.now`). */
   now?: () => number;
+  /** How long a payment waits for `answerPreCheckoutQuery` before Telegram cancels it (10 s). */
+  preCheckoutTimeoutMs?: number;
+  /** Inline feedback (BotFather's /setinlinefeedback): push `chosen_inline_result`. Off by default. */
+  inlineFeedback?: boolean;
 }
 
 /** A message the bot sent, in its current version after edits. */
@@ -72,10 +95,17 @@ export interface SentMessage {
   photo: PhotoSize[] | undefined;
   /** The photo's bytes exactly as uploaded (undefined when sent by URL, or not a photo). */
   photoBytes: Buffer | undefined;
+  /** The invoice of an invoice message (sendInvoice, or an inline invoice result). */
+  invoice: Invoice | undefined;
   deleted: boolean;
   edits: number;
   /** The whole `Message` as Telegram would return it now. */
   message: Message;
+}
+
+/** A message a user sent through the bot's inline mode, in its current version after the bot's edits. */
+export interface InlineMessage extends SentMessage {
+  inlineMessageId: string;
 }
 
 /** A running fake Bot API: the URL and token to give grammY, and the test's controls. */
@@ -88,10 +118,53 @@ export interface FakeBotApi {
 
   /** A user sends a message (private chat by default, `/commands` get `bot_command` entities). */
   sendUserMessage(input: UserMessageInput): Update;
-  /** A user presses an inline button; throws if the message shows no such button (unless `force`). */
+  /**
+   * `/start` or `/start <payload>` in the user's private chat, as a client sends it for a deep link;
+   * throws on a payload Telegram would not pass on (1–64 of `A–Z a–z 0–9 _ -`).
+   */
+  sendStart(input: { from: UserInput; payload?: string }): Update;
+  /** A user opens `https://t.me/<this bot>?start=<payload>`; throws if the link is not to this bot. */
+  openStartLink(input: { from: UserInput; url: string }): Update;
+  /**
+   * A user presses an inline button on a message in a chat (`message`) or on an inline message
+   * (`inlineMessageId`: the callback query then carries `inline_message_id` and no `message`).
+   * Throws if the message shows no such button (unless `force`). Any user may press; pressing
+   * twice queues two callback queries.
+   */
   pressButton(press: ButtonPress): Update;
+  /** How the bot answered a callback query (`show_alert`, text, timing), once it has. */
+  callbackAnswer(callbackQueryId: string): CallbackAnswer | undefined;
+  /** Resolves with the bot's answer to a callback query; rejects on timeout (default 5 s). */
+  waitForCallbackAnswer(callbackQueryId: string, options?: WaitOptions): Promise<CallbackAnswer>;
   /** A user types an inline query. */
   sendInlineQuery(input: InlineQueryInput): Update;
+  /** The bot's validated answer to an inline query, once it has answered. */
+  inlineAnswer(inlineQueryId: string): InlineAnswer | undefined;
+  /** Resolves with the bot's accepted answer to an inline query; rejects on timeout (default 5 s). */
+  waitForInlineAnswer(inlineQueryId: string, options?: WaitOptions): Promise<InlineAnswer>;
+  /**
+   * The user sends one of the answered results into a chat (`via_bot`); see `ChosenInline`.
+   * Pushes `chosen_inline_result` when inline feedback is on.
+   */
+  chooseInlineResult(input: ChooseInlineResultInput): ChosenInline;
+  /** An inline message (by `inline_message_id`) in its current version. */
+  inlineMessage(inlineMessageId: string): InlineMessage | undefined;
+  /** Turns inline feedback on or off, as BotFather's /setinlinefeedback does. */
+  setInlineFeedback(enabled: boolean): void;
+  /**
+   * A user pays an invoice (a sendInvoice message, an inline invoice message, or a
+   * createInvoiceLink link): `pre_checkout_query`, then, if the bot answers ok in time,
+   * `successful_payment` in the user's private chat. Resolves when the attempt is over.
+   */
+  payInvoice(input: PayInvoiceInput): Promise<PaymentOutcome>;
+  /** Delivers a charge's `successful_payment` again (new update by default; see PaymentDriver). */
+  redeliverPayment(chargeId: string, options?: { sameUpdate?: boolean }): Update;
+  /** Completed payments, oldest first, with their refund state. */
+  charges(): Charge[];
+  /** Tracks a user's Star balance from now on (untracked users can pay any amount). */
+  setStarBalance(userId: number, stars: number): void;
+  /** A tracked user's Star balance after payments and refunds; undefined when untracked. */
+  starBalance(userId: number): number | undefined;
   /** Any other update, or a duplicate: an `update_id` seen before is delivered again. */
   pushUpdate(raw: RawUpdate): Update;
   /** Makes a chat known without a message from it (Telegram answers "chat not found" otherwise). */
@@ -117,11 +190,12 @@ export interface FakeBotApi {
   webhookDeliveries(): WebhookDelivery[];
 
   /**
-   * Forgets recorded calls, chats, messages, files, commands, pending updates and the webhook;
+   * Forgets recorded calls, chats, messages, files, commands, pending updates, the webhook,
+   * invoices, charges and Star balances (a payment still waiting ends as timed out);
    * update ids keep increasing, as on Telegram.
    */
   reset(): void;
-  /** Ends held `getUpdates` requests, stops webhook delivery and closes the server. */
+  /** Ends held `getUpdates` requests and pending payments, stops webhook delivery, closes the server. */
   close(): Promise<void>;
 }
 
@@ -167,6 +241,8 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
 
   const recorder = new CallRecorder();
   const state = new TelegramState();
+  const ledger = new PaymentLedger();
+  let inlineFeedback = options.inlineFeedback ?? false;
   const feed = new UpdateFeed({
     retryDelaysMs: options.webhook?.retryDelaysMs ?? [50, 100, 200],
     requestTimeoutMs: options.webhook?.requestTimeoutMs ?? 10_000,
@@ -174,14 +250,23 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       await dispatch(method, params, {}, new AbortController().signal);
     },
   });
-  const methods = createMethods({
+  const botSender = {
+    id: botUser.id,
+    is_bot: true,
+    first_name: botUser.first_name,
+    username: botUser.username,
+  };
+  const driver = new UserDriver({
     state,
     feed,
-    botUser,
-    botSender: { id: botUser.id, is_bot: true, first_name: botUser.first_name, username: botUser.username },
+    ledger,
     now,
+    botSender,
+    inlineFeedback: () => inlineFeedback,
   });
-  const driver = new UserDriver(state, feed, now);
+  const push = (raw: RawUpdate): Update => driver.pushUpdate(raw);
+  const methods = createMethods({ state, feed, ledger, push, botUser, botSender, now });
+  const payments = new PaymentDriver(state, ledger, push, now, options.preCheckoutTimeoutMs ?? 10_000);
   const rateLimit = createRateLimiter(options.rateLimit?.perChatPerSecond);
 
   /** Runs one method and records it; used for HTTP requests and webhook replies alike. */
@@ -262,6 +347,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
   let closing: Promise<void> | undefined;
   const shutdown = async (): Promise<void> => {
     feed.close();
+    ledger.close();
     // Let the held polls write their empty answers before the sockets go.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise<void>((resolve) => {
@@ -275,8 +361,51 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     token,
     botUser,
     sendUserMessage: (input) => driver.sendUserMessage(input),
+    sendStart: (input) => driver.sendStart(input),
+    openStartLink: (input) => driver.openStartLink({ ...input, botUsername: botUser.username }),
     pressButton: (press) => driver.pressButton(press),
+    callbackAnswer: (id) => state.callbackQueries.get(id)?.answer,
+    waitForCallbackAnswer: async (id, waitOptions) => {
+      await recorder.waitFor(
+        (call) =>
+          call.method === 'answerCallbackQuery' &&
+          call.status === 200 &&
+          call.params.callback_query_id === id,
+        waitOptions,
+      );
+      const answer = state.callbackQueries.get(id)?.answer;
+      if (!answer) throw new Error(`callback query ${id} was answered but its answer is gone (reset?)`);
+      return answer;
+    },
     sendInlineQuery: (input) => driver.sendInlineQuery(input),
+    inlineAnswer: (id) => state.inlineQueries.get(id)?.answer,
+    waitForInlineAnswer: async (id, waitOptions) => {
+      await recorder.waitFor(
+        (call) =>
+          call.method === 'answerInlineQuery' && call.status === 200 && call.params.inline_query_id === id,
+        waitOptions,
+      );
+      const answer = state.inlineQueries.get(id)?.answer;
+      if (!answer) throw new Error(`inline query ${id} was answered but its answer is gone (reset?)`);
+      return answer;
+    },
+    chooseInlineResult: (input) => driver.chooseInlineResult(input),
+    inlineMessage: (id) => {
+      const stored = state.inlineMessages.get(id);
+      return stored ? { ...sentMessage(stored), inlineMessageId: id } : undefined;
+    },
+    setInlineFeedback: (enabled) => {
+      inlineFeedback = enabled;
+    },
+    payInvoice: (input) => payments.payInvoice(input),
+    redeliverPayment: (chargeId, redelivery) => payments.redeliverPayment(chargeId, redelivery),
+    charges: () => [...ledger.charges.values()].map((charge) => ({ ...charge })),
+    setStarBalance: (userId, stars) => {
+      if (!Number.isSafeInteger(stars) || stars < 0)
+        throw new Error(`setStarBalance: not a Star count: ${stars}`);
+      ledger.balances.set(userId, stars);
+    },
+    starBalance: (userId) => ledger.balances.get(userId),
     pushUpdate: (raw) => driver.pushUpdate(raw),
     addChat: (chat) => state.registerChat(chat),
     blockBot: (userId, blocked = true) => {
@@ -285,20 +414,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     },
     calls: (method) => recorder.calls(method),
     waitFor: (predicate, waitOptions) => recorder.waitFor(predicate, waitOptions),
-    sentMessages: (chatId) =>
-      state.sentByBot(chatId).map(({ message, deleted, edits, photo }) => ({
-        chatId: message.chat.id,
-        messageId: message.message_id,
-        text: message.text,
-        caption: message.caption,
-        entities: message.entities ?? message.caption_entities ?? [],
-        replyMarkup: message.reply_markup,
-        photo: message.photo,
-        photoBytes: photo?.data,
-        deleted,
-        edits,
-        message,
-      })),
+    sentMessages: (chatId) => state.sentByBot(chatId).map(sentMessage),
     file: (fileId) => state.files.get(fileId),
     commands: (query = {}) => state.commands.get(scopeKey(query.scope, query.languageCode)),
     menuButton: (chatId) => state.menuButtons.get(chatId === undefined ? 'default' : String(chatId)),
@@ -308,8 +424,28 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       recorder.reset();
       state.reset();
       feed.reset();
+      ledger.reset();
+      inlineFeedback = options.inlineFeedback ?? false;
     },
     close: () => (closing ??= shutdown()),
+  };
+}
+
+/** A stored message as the test sees it. */
+function sentMessage({ message, deleted, edits, photo }: StoredMessage): SentMessage {
+  return {
+    chatId: message.chat.id,
+    messageId: message.message_id,
+    text: message.text,
+    caption: message.caption,
+    entities: message.entities ?? message.caption_entities ?? [],
+    replyMarkup: message.reply_markup,
+    photo: message.photo,
+    photoBytes: photo?.data,
+    invoice: message.invoice,
+    deleted,
+    edits,
+    message,
   };
 }
 

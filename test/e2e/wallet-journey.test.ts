@@ -120,6 +120,8 @@ describe('a new user from /start to an active wallet', () => {
   it('published a command menu per language at start-up', () => {
     expect(platform.telegram.commands({ languageCode: 'es' })?.map((c) => c.command)).toEqual([
       'wallet',
+      'send',
+      'request',
       'language',
       'help',
       'start',

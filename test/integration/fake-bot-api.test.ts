@@ -4,7 +4,12 @@ import { crc32, deflateSync } from 'node:zlib';
 import { Bot, type Context, GrammyError, InputFile, InputMediaBuilder, webhookCallback } from 'grammy';
 import type { ChatMemberUpdated, Update } from 'grammy/types';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeBotApi, type FakeBotApiOptions, startFakeBotApi } from '../doubles/fake-bot-api.ts';
+import {
+  type ApiResponse,
+  type FakeBotApi,
+  type FakeBotApiOptions,
+  startFakeBotApi,
+} from '../doubles/fake-bot-api.ts';
 
 const ANN = { id: 4242, first_name: 'Ann', username: 'ann' };
 
@@ -493,32 +498,6 @@ describe('the HTTP surface', () => {
     expect(error.parameters.retry_after).toBe(1);
   });
 
-  it('answers an inline query with at most 50 results', async () => {
-    const bot = createBot();
-    const result = (id: number) => ({
-      type: 'article' as const,
-      id: String(id),
-      title: `Invoice ${id}`,
-      input_message_content: { message_text: `Invoice ${id}` },
-    });
-    const tooMany = fake.sendInlineQuery({ from: ANN, query: 'inv' }).inline_query?.id ?? '';
-    const error = await grammyError(
-      bot.api.answerInlineQuery(
-        tooMany,
-        Array.from({ length: 51 }, (_, i) => result(i)),
-      ),
-    );
-    expect(error.description).toBe('Bad Request: RESULTS_TOO_MUCH');
-
-    const fits = fake.sendInlineQuery({ from: ANN, query: 'inv' }).inline_query?.id ?? '';
-    expect(
-      await bot.api.answerInlineQuery(
-        fits,
-        Array.from({ length: 50 }, (_, i) => result(i)),
-      ),
-    ).toBe(true);
-  });
-
   it('stores commands per scope and language', async () => {
     const bot = createBot();
     await bot.api.setMyCommands([{ command: 'pay', description: 'Pay someone' }]);
@@ -530,5 +509,723 @@ describe('the HTTP surface', () => {
     expect(fake.commands()).toEqual([{ command: 'pay', description: 'Pay someone' }]);
     const error = await grammyError(bot.api.setMyCommands([{ command: 'Pay', description: 'x' }]));
     expect(error.description).toBe('Bad Request: BOT_COMMAND_INVALID');
+  });
+});
+
+/** Calls the fake directly with a JSON body, for requests grammY's types would not let a bot write. */
+async function rawCall(method: string, body: Record<string, unknown>): Promise<ApiResponse> {
+  const response = await fetch(`${fake.url}/bot${fake.token}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as ApiResponse;
+}
+
+function description(response: ApiResponse): string | undefined {
+  return response.ok ? undefined : response.description;
+}
+
+const BOB = { id: 4343, first_name: 'Bob', username: 'bob' };
+const article = (id: string, text = `Invoice ${id}`) => ({
+  type: 'article' as const,
+  id,
+  title: text,
+  input_message_content: { message_text: text },
+});
+
+describe('inline mode', () => {
+  it('delivers the inline query with its offset and chat type, and records the accepted answer', async () => {
+    const bot = createBot();
+    const update = fake.sendInlineQuery({
+      from: ANN,
+      query: '10 XLM coffee',
+      offset: '20',
+      chat_type: 'private',
+    });
+    const [received] = await bot.api.getUpdates();
+    const queryId = update.inline_query?.id ?? '';
+    expect(received?.inline_query).toMatchObject({
+      id: queryId,
+      query: '10 XLM coffee',
+      offset: '20',
+      chat_type: 'private',
+      from: { id: ANN.id },
+    });
+
+    await bot.api.answerInlineQuery(queryId, [article('inv-1')], {
+      next_offset: '40',
+      is_personal: true,
+      cache_time: 0,
+    });
+
+    const answer = fake.inlineAnswer(queryId);
+    expect(answer).toMatchObject({ nextOffset: '40', isPersonal: true, cacheTime: 0 });
+    expect(answer?.results.map((result) => [result.id, result.type, result.title])).toEqual([
+      ['inv-1', 'article', 'Invoice inv-1'],
+    ]);
+    expect(answer?.answeredAfterMs).toBeGreaterThanOrEqual(0);
+    const again = await grammyError(bot.api.answerInlineQuery(queryId, []));
+    expect(again.description).toBe(
+      'Bad Request: query is too old and response timeout expired or query ID is invalid',
+    );
+  });
+
+  it('refuses more than 50 results with the Bot API server’s own wording, and accepts 50', async () => {
+    const bot = createBot();
+    const queryId = fake.sendInlineQuery({ from: ANN, query: 'inv' }).inline_query?.id ?? '';
+    const results = Array.from({ length: 51 }, (_, i) => article(String(i)));
+
+    const error = await grammyError(bot.api.answerInlineQuery(queryId, results));
+
+    expect(error.description).toBe('Bad Request: too many inline query results specified');
+    expect(await bot.api.answerInlineQuery(queryId, results.slice(0, 50))).toBe(true);
+  });
+
+  it.each([
+    ['a duplicate result id', [article('a'), article('a')], {}, 'Bad Request: RESULT_ID_DUPLICATE'],
+    ['a result id over 64 bytes', [article('é'.repeat(33))], {}, 'Bad Request: RESULT_ID_INVALID'],
+    [
+      'a next_offset over 64 bytes',
+      [article('a')],
+      { next_offset: 'x'.repeat(65) },
+      'Bad Request: NEXT_OFFSET_INVALID',
+    ],
+    [
+      'a 65-byte callback_data',
+      [
+        {
+          ...article('a'),
+          reply_markup: { inline_keyboard: [[{ text: 'Pay', callback_data: 'x'.repeat(65) }]] },
+        },
+      ],
+      {},
+      'Bad Request: BUTTON_DATA_INVALID',
+    ],
+    [
+      'a web+stellar URL button',
+      [
+        {
+          ...article('a'),
+          reply_markup: { inline_keyboard: [[{ text: 'Open', url: 'web+stellar:pay?x=1' }]] },
+        },
+      ],
+      {},
+      "Bad Request: inline keyboard button URL 'web+stellar:pay?x=1' is invalid: Unsupported URL protocol",
+    ],
+    [
+      'an article without a title',
+      [{ type: 'article', id: 'a', input_message_content: { message_text: 'x' } }],
+      {},
+      `Bad Request: can't parse inline query result: Can't find field "title"`,
+    ],
+    ['an empty article title', [{ ...article('a'), title: ' ' }], {}, 'Bad Request: ARTICLE_TITLE_EMPTY'],
+    [
+      'an unknown result type',
+      [{ ...article('a'), type: 'hologram' }],
+      {},
+      `Bad Request: can't parse inline query result: type "hologram" is unsupported for the inline query result`,
+    ],
+    [
+      'a cached photo with an unknown file_id',
+      [{ type: 'photo', id: 'qr', photo_file_id: 'AgACAgNoSuchFile' }],
+      {},
+      "Bad Request: wrong remote file identifier specified: can't unserialize it",
+    ],
+    [
+      'a photo by URL without a thumbnail',
+      [{ type: 'photo', id: 'qr', photo_url: 'https://pay.example.com/qr/abc.jpg' }],
+      {},
+      'Bad Request: PHOTO_THUMB_URL_EMPTY',
+    ],
+  ])('refuses %s', async (_label, results, extra, expected) => {
+    const queryId = fake.sendInlineQuery({ from: ANN, query: 'inv' }).inline_query?.id ?? '';
+
+    const response = await rawCall('answerInlineQuery', { inline_query_id: queryId, results, ...extra });
+
+    expect(description(response)).toBe(expected);
+    expect(fake.inlineAnswer(queryId)).toBeUndefined();
+  });
+
+  it('posts a chosen article via the bot; its button press reaches the bot with inline_message_id and the bot edits it', async () => {
+    const bot = createBot();
+    const presses: Array<{ inlineMessageId: string | undefined; hasMessage: boolean; from: number }> = [];
+    bot.on('inline_query', (ctx) =>
+      ctx.answerInlineQuery([
+        {
+          ...article('inv-7', 'Invoice: 10 XLM for coffee'),
+          reply_markup: { inline_keyboard: [[{ text: 'Pay', callback_data: 'pay:7' }]] },
+        },
+      ]),
+    );
+    bot.callbackQuery('pay:7', async (ctx) => {
+      presses.push({
+        inlineMessageId: ctx.callbackQuery.inline_message_id,
+        hasMessage: ctx.callbackQuery.message !== undefined,
+        from: ctx.from.id,
+      });
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText('Invoice: paid by Bob ✅');
+    });
+    await startPolling(bot);
+    const queryId = fake.sendInlineQuery({ from: ANN, query: '10 XLM coffee' }).inline_query?.id ?? '';
+    await fake.waitForInlineAnswer(queryId);
+
+    const chosen = fake.chooseInlineResult({ query: queryId, resultId: 'inv-7' });
+    expect(chosen.message).toMatchObject({
+      text: 'Invoice: 10 XLM for coffee',
+      from: { id: ANN.id },
+      via_bot: { id: fake.botUser.id, username: fake.botUser.username },
+    });
+    expect(chosen.message.chat.id).not.toBe(ANN.id);
+    expect(chosen.feedbackUpdate).toBeUndefined();
+    const inlineMessageId = chosen.inlineMessageId ?? '';
+
+    fake.pressButton({ from: BOB, inlineMessageId, data: 'pay:7' });
+    const edit = await fake.waitFor((call) => call.method === 'editMessageText');
+
+    expect(edit.response).toEqual({ ok: true, result: true });
+    expect(edit.params).toMatchObject({ inline_message_id: inlineMessageId });
+    expect(presses).toEqual([{ inlineMessageId, hasMessage: false, from: BOB.id }]);
+    expect(fake.inlineMessage(inlineMessageId)).toMatchObject({
+      text: 'Invoice: paid by Bob ✅',
+      replyMarkup: undefined,
+      edits: 1,
+    });
+    const unchanged = await grammyError(
+      bot.api.editMessageTextInline(inlineMessageId, 'Invoice: paid by Bob ✅'),
+    );
+    expect(unchanged.description).toMatch(/^Bad Request: message is not modified/);
+    const unknown = await grammyError(bot.api.editMessageTextInline('AgAAAnotAnInlineMessage', 'x'));
+    expect(unknown.description).toBe('Bad Request: MESSAGE_ID_INVALID');
+  });
+
+  it('posts a photo result by URL (a QR picture) whose caption and keyboard the bot edits inline', async () => {
+    const bot = createBot();
+    const queryId = fake.sendInlineQuery({ from: ANN, query: 'qr' }).inline_query?.id ?? '';
+    const qr = 'https://pay.example.com/qr/inv-9.jpg';
+    await bot.api.answerInlineQuery(queryId, [
+      {
+        type: 'photo',
+        id: 'qr-9',
+        photo_url: qr,
+        thumbnail_url: qr,
+        caption: '<b>Scan</b> to pay',
+        parse_mode: 'HTML',
+        reply_markup: { inline_keyboard: [[{ text: 'Open pay page', url: 'https://pay.example.com/i/9' }]] },
+      },
+    ]);
+
+    const answer = fake.inlineAnswer(queryId);
+    expect(answer?.results[0]?.content).toMatchObject({ kind: 'photo', file: { url: qr } });
+
+    const { inlineMessageId = '', message } = fake.chooseInlineResult({ query: queryId, resultId: 'qr-9' });
+    expect(message.caption).toBe('Scan to pay');
+    expect(message.caption_entities).toEqual([{ type: 'bold', offset: 0, length: 4 }]);
+    expect(fake.file(message.photo?.at(-1)?.file_id ?? '')?.url).toBe(qr);
+
+    expect(await bot.api.editMessageCaptionInline(inlineMessageId, { caption: 'Paid' })).toBe(true);
+    const keyboard = { inline_keyboard: [[{ text: 'Receipt', callback_data: 'receipt:9' }]] };
+    expect(await bot.api.editMessageReplyMarkupInline(inlineMessageId, { reply_markup: keyboard })).toBe(
+      true,
+    );
+    expect(fake.inlineMessage(inlineMessageId)).toMatchObject({
+      caption: 'Paid',
+      replyMarkup: keyboard,
+      edits: 2,
+    });
+    const unchanged = await grammyError(
+      bot.api.editMessageReplyMarkupInline(inlineMessageId, { reply_markup: keyboard }),
+    );
+    expect(unchanged.description).toMatch(/^Bad Request: message is not modified/);
+  });
+
+  it('posts a cached photo result by the file_id of a photo the bot uploaded before', async () => {
+    fake.addChat({ id: ANN.id, type: 'private', first_name: ANN.first_name });
+    const bot = createBot();
+    const uploaded = await bot.api.sendPhoto(ANN.id, new InputFile(png(5, 5), 'qr.png'));
+    const fileId = uploaded.photo?.at(-1)?.file_id ?? '';
+    const queryId = fake.sendInlineQuery({ from: ANN, query: 'qr' }).inline_query?.id ?? '';
+    await bot.api.answerInlineQuery(queryId, [{ type: 'photo', id: 'qr-cached', photo_file_id: fileId }]);
+
+    const chosen = fake.chooseInlineResult({ query: queryId, resultId: 'qr-cached' });
+
+    expect(chosen.message.photo?.at(-1)).toMatchObject({ file_id: fileId, width: 5, height: 5 });
+    // Without a keyboard the message gets no inline_message_id: the bot can neither edit it nor see presses.
+    expect(chosen.inlineMessageId).toBeUndefined();
+  });
+
+  it('pushes chosen_inline_result only once the bot enabled inline feedback', async () => {
+    const bot = createBot();
+    const ask = async () => {
+      const queryId =
+        fake.sendInlineQuery({ from: ANN, query: 'inv', chat_type: 'sender' }).inline_query?.id ?? '';
+      await bot.api.answerInlineQuery(queryId, [
+        {
+          ...article('inv-1'),
+          reply_markup: { inline_keyboard: [[{ text: 'Pay', callback_data: 'pay:1' }]] },
+        },
+      ]);
+      return queryId;
+    };
+    const quiet = fake.chooseInlineResult({ query: await ask(), resultId: 'inv-1' });
+    fake.setInlineFeedback(true);
+    const told = fake.chooseInlineResult({ query: await ask(), resultId: 'inv-1' });
+
+    expect(quiet.feedbackUpdate).toBeUndefined();
+    expect(told.feedbackUpdate?.chosen_inline_result).toEqual({
+      result_id: 'inv-1',
+      from: expect.objectContaining({ id: ANN.id }),
+      query: 'inv',
+      inline_message_id: told.inlineMessageId,
+    });
+    // Sent into the user's own chat with the bot, the message itself reaches the bot too.
+    expect(told.message.chat.id).toBe(ANN.id);
+    expect(told.messageUpdate?.message?.via_bot?.id).toBe(fake.botUser.id);
+    const types = (await bot.api.getUpdates()).map((update) =>
+      Object.keys(update).find((key) => key !== 'update_id'),
+    );
+    expect(types.filter((type) => type === 'chosen_inline_result')).toHaveLength(1);
+  });
+});
+
+describe('Telegram Stars invoices', () => {
+  beforeEach(() => {
+    fake.addChat({ id: ANN.id, type: 'private', first_name: ANN.first_name });
+  });
+
+  const starsInvoice = (overrides: Record<string, unknown> = {}) => ({
+    chat_id: ANN.id,
+    title: 'Coffee beans',
+    description: 'Invoice inv-42 from @ann',
+    payload: 'inv:42',
+    currency: 'XTR',
+    prices: [{ label: 'Coffee beans', amount: 50 }],
+    ...overrides,
+  });
+
+  it('sends an invoice message whose keyboard starts with the Pay button', async () => {
+    const keyboard = {
+      inline_keyboard: [
+        [{ text: 'Pay ⭐️50', pay: true }],
+        [{ text: 'Share', url: 'https://t.me/test_bot?start=inv_42' }],
+      ],
+    };
+
+    const sent = await createBot().api.sendInvoice(
+      ANN.id,
+      'Coffee beans',
+      'Invoice inv-42',
+      'inv:42',
+      'XTR',
+      [{ label: 'Coffee beans', amount: 50 }],
+      { reply_markup: keyboard },
+    );
+
+    expect(sent.invoice).toEqual({
+      title: 'Coffee beans',
+      description: 'Invoice inv-42',
+      start_parameter: '',
+      currency: 'XTR',
+      total_amount: 50,
+    });
+    expect(fake.sentMessages(ANN.id)[0]).toMatchObject({ invoice: sent.invoice, replyMarkup: keyboard });
+  });
+
+  it.each([
+    [
+      'a Pay button that is not first',
+      {
+        reply_markup: {
+          inline_keyboard: [
+            [
+              { text: 'Share', url: 'https://t.me/x' },
+              { text: 'Pay', pay: true },
+            ],
+          ],
+        },
+      },
+      'Bad Request: BUTTON_POS_INVALID',
+    ],
+    [
+      'a provider token on a Stars invoice',
+      { provider_token: '284685063:TEST:abc' },
+      'Bad Request: STARS_INVOICE_INVALID',
+    ],
+    [
+      'two prices on a Stars invoice',
+      {
+        prices: [
+          { label: 'a', amount: 1 },
+          { label: 'b', amount: 1 },
+        ],
+      },
+      'Bad Request: STARS_INVOICE_INVALID',
+    ],
+    ['a payload of 129 bytes', { payload: 'p'.repeat(129) }, 'Bad Request: INVOICE_PAYLOAD_INVALID'],
+    ['an empty payload', { payload: '' }, 'Bad Request: parameter "payload" is required'],
+    [
+      'a total of zero',
+      { prices: [{ label: 'free', amount: 0 }] },
+      'Bad Request: total price must be positive',
+    ],
+    ['a title over 32 characters', { title: 't'.repeat(33) }, 'Bad Request: INVOICE_TITLE_INVALID'],
+    [
+      'a description over 255 characters',
+      { description: 'd'.repeat(256) },
+      'Bad Request: INVOICE_DESCRIPTION_INVALID',
+    ],
+  ])('refuses %s', async (_label, overrides, expected) => {
+    const response = await rawCall('sendInvoice', starsInvoice(overrides));
+
+    expect(description(response)).toBe(expected);
+    expect(fake.sentMessages(ANN.id)).toEqual([]);
+  });
+
+  it('accepts a payload of exactly 128 bytes', async () => {
+    const response = await rawCall('sendInvoice', starsInvoice({ payload: '€'.repeat(42) + 'pp' }));
+    expect(response.ok).toBe(true);
+  });
+
+  it('creates an invoice link of the https://t.me/$ form, refusing a subscription period other than 30 days', async () => {
+    const bot = createBot();
+    const link = await bot.api.createInvoiceLink('Coffee beans', 'Invoice inv-42', 'inv:42', '', 'XTR', [
+      { label: 'Coffee beans', amount: 50 },
+    ]);
+    expect(link).toMatch(/^https:\/\/t\.me\/\$[\w-]+$/);
+
+    const weekly = await rawCall('createInvoiceLink', {
+      ...starsInvoice(),
+      chat_id: undefined,
+      subscription_period: 604800,
+    });
+    expect(description(weekly)).toBe('Bad Request: SUBSCRIPTION_PERIOD_INVALID');
+  });
+});
+
+describe('paying with Telegram Stars', () => {
+  const STAFF = { id: -1001234567890, type: 'supergroup' as const, title: 'Staff' };
+
+  beforeEach(() => {
+    fake.addChat({ id: ANN.id, type: 'private', first_name: ANN.first_name });
+  });
+
+  async function invoiceMessage(bot: Bot, chatId: number = ANN.id) {
+    return bot.api.sendInvoice(chatId, 'Coffee beans', 'Invoice inv-42', 'inv:42', 'XTR', [
+      { label: 'Coffee beans', amount: 50 },
+    ]);
+  }
+
+  /**
+   * A polling bot that answers pre-checkout queries with `decide` and records successful payments;
+   * `setup` adds handlers before polling starts.
+   */
+  async function payingBot(
+    decide: (payload: string) => Promise<string | true> | string | true = () => true,
+    setup: (bot: Bot) => void = () => undefined,
+  ) {
+    const bot = createBot();
+    setup(bot);
+    const paid: Array<{ chargeId: string; payload: string; updateId: number }> = [];
+    bot.on('pre_checkout_query', async (ctx) => {
+      const verdict = await decide(ctx.preCheckoutQuery.invoice_payload);
+      if (verdict === true) await ctx.answerPreCheckoutQuery(true);
+      else await ctx.answerPreCheckoutQuery(false, { error_message: verdict });
+    });
+    bot.on('message:successful_payment', (ctx) => {
+      paid.push({
+        chargeId: ctx.message.successful_payment.telegram_payment_charge_id,
+        payload: ctx.message.successful_payment.invoice_payload,
+        updateId: ctx.update.update_id,
+      });
+    });
+    await startPolling(bot);
+    return { bot, paid };
+  }
+
+  it('asks the bot with pre_checkout_query, then delivers successful_payment with a unique charge id', async () => {
+    const { bot, paid } = await payingBot();
+    // In a group anyone may pay the same invoice message, as often as they like.
+    fake.addChat(STAFF);
+    const invoice = await invoiceMessage(bot, STAFF.id);
+    fake.setStarBalance(BOB.id, 120);
+
+    const first = await fake.payInvoice({ from: BOB, message: invoice });
+    const second = await fake.payInvoice({ from: BOB, message: invoice });
+    await until(() => paid.length === 2);
+
+    expect(first.status).toBe('paid');
+    expect(first.preCheckoutQuery).toMatchObject({
+      from: { id: BOB.id },
+      currency: 'XTR',
+      total_amount: 50,
+      invoice_payload: 'inv:42',
+    });
+    expect(first.answer).toMatchObject({ ok: true, errorMessage: undefined });
+    expect(first.answer?.answeredAfterMs).toBeLessThan(10_000);
+    expect(first.successfulPayment).toMatchObject({
+      currency: 'XTR',
+      total_amount: 50,
+      invoice_payload: 'inv:42',
+    });
+    expect(first.successfulPayment?.telegram_payment_charge_id).toMatch(/^stx/);
+    expect(first.successfulPayment?.provider_payment_charge_id).toEqual(expect.any(String));
+    // The receipt arrives in the payer's private chat with the bot, not in the group.
+    expect(first.update?.message?.chat).toMatchObject({ id: BOB.id, type: 'private' });
+    expect(second.chargeId).not.toBe(first.chargeId);
+    expect(paid.map((payment) => payment.chargeId)).toEqual([first.chargeId, second.chargeId]);
+    expect(fake.starBalance(BOB.id)).toBe(20);
+    expect(await bot.api.getMyStarBalance()).toEqual({ amount: 100 });
+  });
+
+  it('records the bot’s error message when it declines, and delivers no successful_payment', async () => {
+    const { bot, paid } = await payingBot(() => 'This invoice has expired');
+    const invoice = await invoiceMessage(bot);
+
+    const outcome = await fake.payInvoice({ from: BOB, message: invoice });
+
+    expect(outcome).toMatchObject({
+      status: 'declined',
+      answer: { ok: false, errorMessage: 'This invoice has expired' },
+      update: undefined,
+      chargeId: undefined,
+    });
+    expect(paid).toEqual([]);
+    expect(fake.charges()).toEqual([]);
+  });
+
+  it('cancels a payment the bot does not answer in time, and refuses its late answer', async () => {
+    const late: string[] = [];
+    const { bot, paid } = await payingBot(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return true as const;
+    });
+    bot.catch((error) => {
+      late.push(error.error instanceof GrammyError ? error.error.description : String(error.error));
+    });
+    const invoice = await invoiceMessage(bot);
+
+    const outcome = await fake.payInvoice({ from: BOB, message: invoice, timeoutMs: 50 });
+    await until(() => late.length === 1);
+
+    expect(outcome.status).toBe('timed_out');
+    expect(outcome.answer).toBeUndefined();
+    expect(late).toEqual([
+      'Bad Request: query is too old and response timeout expired or query ID is invalid',
+    ]);
+    expect(paid).toEqual([]);
+  });
+
+  it('refuses ok: false without an error_message, as the Bot API server does', async () => {
+    const bot = createBot();
+    const invoice = await invoiceMessage(bot);
+    const paying = fake.payInvoice({ from: BOB, message: invoice, timeoutMs: 2000 });
+    const [update] = await bot.api.getUpdates();
+    const queryId = update?.pre_checkout_query?.id ?? '';
+
+    const refused = await rawCall('answerPreCheckoutQuery', { pre_checkout_query_id: queryId, ok: false });
+    expect(description(refused)).toBe('Bad Request: parameter "error_message" is required');
+    await bot.api.answerPreCheckoutQuery(queryId, true);
+
+    expect((await paying).status).toBe('paid');
+  });
+
+  it('redelivers a successful_payment with the same charge id, as a new update or the identical one', async () => {
+    const { bot, paid } = await payingBot();
+    const outcome = await fake.payInvoice({ from: BOB, message: await invoiceMessage(bot) });
+    await until(() => paid.length === 1);
+
+    const fresh = fake.redeliverPayment(outcome.chargeId ?? '');
+    const identical = fake.redeliverPayment(outcome.chargeId ?? '', { sameUpdate: true });
+    await until(() => paid.length === 3);
+
+    expect(new Set(paid.map((payment) => payment.chargeId))).toEqual(new Set([outcome.chargeId]));
+    // The feed keeps update ids in order, so the identical copy may come before the fresh one.
+    expect(paid.map((payment) => payment.updateId).sort()).toEqual(
+      [outcome.update?.update_id, outcome.update?.update_id, fresh.update_id].sort(),
+    );
+    expect(identical).toEqual(outcome.update);
+    expect(fresh.message?.message_id).not.toBe(outcome.update?.message?.message_id);
+    expect(fake.charges()).toHaveLength(1);
+  });
+
+  it('refunds a charge once, to its payer, and tells the bot with refunded_payment', async () => {
+    const refunds: string[] = [];
+    const { bot } = await payingBot(undefined, (setup) => {
+      setup.on('message:refunded_payment', (ctx) => {
+        refunds.push(ctx.message.refunded_payment.telegram_payment_charge_id);
+      });
+    });
+    fake.setStarBalance(BOB.id, 50);
+    const { chargeId = '' } = await fake.payInvoice({ from: BOB, message: await invoiceMessage(bot) });
+    expect(fake.starBalance(BOB.id)).toBe(0);
+
+    const strangers = await grammyError(bot.api.refundStarPayment(ANN.id, chargeId));
+    const unknown = await grammyError(bot.api.refundStarPayment(BOB.id, 'stxNoSuchCharge'));
+    expect(await bot.api.refundStarPayment(BOB.id, chargeId)).toBe(true);
+    const twice = await grammyError(bot.api.refundStarPayment(BOB.id, chargeId));
+    await until(() => refunds.length === 1);
+
+    expect(strangers.description).toBe('Bad Request: CHARGE_NOT_FOUND');
+    expect(unknown.description).toBe('Bad Request: CHARGE_NOT_FOUND');
+    expect(twice.description).toBe('Bad Request: CHARGE_ALREADY_REFUNDED');
+    expect(refunds).toEqual([chargeId]);
+    expect(fake.starBalance(BOB.id)).toBe(50);
+    expect(fake.charges()).toMatchObject([{ chargeId, userId: BOB.id, refunded: true }]);
+    const noUser = await rawCall('refundStarPayment', { telegram_payment_charge_id: chargeId });
+    expect(description(noUser)).toBe('Bad Request: invalid user_id specified');
+  });
+
+  it('asks the bot nothing when the payer’s tracked balance is short', async () => {
+    const bot = createBot();
+    fake.setStarBalance(BOB.id, 49);
+
+    const outcome = await fake.payInvoice({ from: BOB, message: await invoiceMessage(bot) });
+
+    expect(outcome.status).toBe('insufficient_stars');
+    expect(outcome.preCheckoutQuery).toBeUndefined();
+    expect(fake.pendingUpdates()).toEqual([]);
+  });
+
+  it('shows a receipt instead of a second payment of one invoice message in a private chat', async () => {
+    const { bot } = await payingBot();
+    const invoice = await invoiceMessage(bot);
+    await fake.payInvoice({ from: ANN, message: invoice });
+
+    await expect(fake.payInvoice({ from: ANN, message: invoice })).rejects.toThrow(/receipt/);
+  });
+
+  it('pays an invoice link and an invoice sent through inline mode', async () => {
+    const { bot, paid } = await payingBot();
+    const link = await bot.api.createInvoiceLink('Coffee', 'Invoice inv-43', 'inv:43', '', 'XTR', [
+      { label: 'Coffee', amount: 5 },
+    ]);
+    const queryId = fake.sendInlineQuery({ from: ANN, query: '5 stars coffee' }).inline_query?.id ?? '';
+    await bot.api.answerInlineQuery(queryId, [
+      {
+        type: 'article',
+        id: 'inv-44',
+        title: 'Invoice 44',
+        input_message_content: {
+          title: 'Coffee',
+          description: 'Invoice inv-44',
+          payload: 'inv:44',
+          currency: 'XTR',
+          prices: [{ label: 'Coffee', amount: 7 }],
+        },
+      },
+    ]);
+    const chosen = fake.chooseInlineResult({ query: queryId, resultId: 'inv-44' });
+    expect(chosen.message.invoice).toMatchObject({ currency: 'XTR', total_amount: 7 });
+
+    const byLink = await fake.payInvoice({ from: BOB, link });
+    const inline = await fake.payInvoice({ from: BOB, inlineMessageId: chosen.inlineMessageId ?? '' });
+    await until(() => paid.length === 2);
+
+    expect([byLink.status, inline.status]).toEqual(['paid', 'paid']);
+    expect(paid.map((payment) => payment.payload)).toEqual(['inv:43', 'inv:44']);
+  });
+});
+
+describe('what payment flows need from ordinary messages', () => {
+  const STAFF = { id: -1001234567890, type: 'supergroup' as const, title: 'Staff' };
+
+  beforeEach(() => {
+    fake.addChat({ id: ANN.id, type: 'private', first_name: ANN.first_name });
+  });
+
+  it('sends a QR photo with a caption and keyboard, and edits caption and keyboard, refusing no-op edits', async () => {
+    const bot = createBot();
+    const keyboard = { inline_keyboard: [[{ text: 'Pay', callback_data: 'pay:9' }]] };
+    const sent = await bot.api.sendPhoto(ANN.id, new InputFile(png(4, 4), 'qr.png'), {
+      caption: 'Invoice 9: 10 XLM',
+      reply_markup: keyboard,
+    });
+    expect(fake.sentMessages(ANN.id)[0]).toMatchObject({
+      caption: 'Invoice 9: 10 XLM',
+      replyMarkup: keyboard,
+    });
+
+    const sameCaption = await grammyError(
+      bot.api.editMessageCaption(ANN.id, sent.message_id, {
+        caption: 'Invoice 9: 10 XLM',
+        reply_markup: keyboard,
+      }),
+    );
+    const edited = await bot.api.editMessageCaption(ANN.id, sent.message_id, {
+      caption: 'Invoice 9: paid',
+      reply_markup: keyboard,
+    });
+    const sameKeyboard = await grammyError(
+      bot.api.editMessageReplyMarkup(ANN.id, sent.message_id, { reply_markup: keyboard }),
+    );
+    await bot.api.editMessageReplyMarkup(ANN.id, sent.message_id);
+    const textEdit = await grammyError(bot.api.editMessageText(ANN.id, sent.message_id, 'x'));
+
+    expect(sameCaption.description).toMatch(/^Bad Request: message is not modified/);
+    expect(sameKeyboard.description).toMatch(/^Bad Request: message is not modified/);
+    expect(textEdit.description).toBe('Bad Request: there is no text in the message to edit');
+    expect(edited).toMatchObject({ caption: 'Invoice 9: paid' });
+    expect(fake.sentMessages(ANN.id)[0]).toMatchObject({
+      caption: 'Invoice 9: paid',
+      replyMarkup: undefined,
+      edits: 2,
+    });
+  });
+
+  it('records an answerCallbackQuery alert with its text', async () => {
+    const bot = createBot();
+    bot.callbackQuery('pay:1', (ctx) =>
+      ctx.answerCallbackQuery({ text: 'This invoice has expired', show_alert: true }),
+    );
+    await startPolling(bot);
+    const message = await bot.api.sendMessage(ANN.id, 'Pay?', {
+      reply_markup: { inline_keyboard: [[{ text: 'Pay', callback_data: 'pay:1' }]] },
+    });
+
+    const press = fake.pressButton({ from: ANN, message, data: 'pay:1' });
+    const answer = await fake.waitForCallbackAnswer(press.callback_query?.id ?? '');
+
+    expect(answer).toMatchObject({ text: 'This invoice has expired', showAlert: true, url: undefined });
+    expect(answer.answeredAfterMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('delivers presses by someone other than the message’s addressee and two quick presses as separate queries', async () => {
+    const bot = createBot();
+    fake.sendUserMessage({ from: ANN, chat: STAFF, text: '/request 10 XLM' });
+    const card = await bot.api.sendMessage(STAFF.id, 'Ann requests 10 XLM', {
+      reply_markup: { inline_keyboard: [[{ text: 'Pay', callback_data: 'pay:3' }]] },
+    });
+
+    const first = fake.pressButton({ from: BOB, message: card, data: 'pay:3' });
+    const second = fake.pressButton({ from: BOB, message: card, data: 'pay:3' });
+    const updates = await bot.api.getUpdates({ offset: first.update_id });
+
+    expect(updates.map((update) => update.callback_query?.from.id)).toEqual([BOB.id, BOB.id]);
+    expect(updates.map((update) => update.callback_query?.message?.chat.id)).toEqual([STAFF.id, STAFF.id]);
+    expect(first.callback_query?.id).not.toBe(second.callback_query?.id);
+    expect(first.callback_query?.chat_instance).toBe(second.callback_query?.chat_instance);
+    expect(await bot.api.answerCallbackQuery(first.callback_query?.id ?? '')).toBe(true);
+    expect(await bot.api.answerCallbackQuery(second.callback_query?.id ?? '')).toBe(true);
+  });
+
+  it('sends /start with a deep-link payload, and follows only this bot’s t.me start links', async () => {
+    const bot = createBot();
+    const seen: Array<string | undefined> = [];
+    bot.command('start', (ctx) => {
+      seen.push(ctx.match);
+    });
+    await startPolling(bot);
+
+    fake.sendStart({ from: BOB, payload: 'inv_42-a' });
+    fake.openStartLink({ from: BOB, url: `https://t.me/${fake.botUser.username}?start=inv_43` });
+    await until(() => seen.length === 2);
+
+    expect(seen).toEqual(['inv_42-a', 'inv_43']);
+    expect(() => fake.sendStart({ from: BOB, payload: 'has space' })).toThrow(/1-64/);
+    expect(() => fake.sendStart({ from: BOB, payload: 'x'.repeat(65) })).toThrow(/1-64/);
+    expect(() => fake.openStartLink({ from: BOB, url: 'https://t.me/other_bot?start=inv_43' })).toThrow(
+      /not a link to @test_bot/,
+    );
   });
 });

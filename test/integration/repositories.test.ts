@@ -10,9 +10,10 @@ import { createTestDatabase } from '../support/database.ts';
 let prisma: PrismaClient;
 let updates: UpdateLog;
 let drop: () => Promise<void>;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {
-  const database = await createTestDatabase('repos');
+  database = await createTestDatabase('repos');
   drop = database.drop;
   prisma = createPrismaClient(database.url);
   updates = createUpdateLog(database.url);
@@ -28,6 +29,28 @@ describe('the update log', () => {
     const claims = await Promise.all(Array.from({ length: 20 }, () => updates.claim(777)));
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await updates.claim(778)).toBe(true);
+  });
+
+  it('answers each claimant of a mixed batch on its own, and remembers winners across restarts', async () => {
+    expect(await updates.claim(801)).toBe(true);
+    // One turn of the event loop: these ride in one insert, old and new ids, one of them twice.
+    const claims = await Promise.all([801, 802, 803, 802, 804].map((id) => updates.claim(id)));
+    expect(claims).toEqual([false, true, true, false, true]);
+
+    // Another process (or this one after a restart) sees every id claimed here as taken.
+    const restarted = createUpdateLog(database.url);
+    try {
+      const again = await Promise.all([801, 802, 803, 804, 805].map((id) => restarted.claim(id)));
+      expect(again).toEqual([false, false, false, false, true]);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('refuses an update id that is not an integer without disturbing the batch it arrived with', async () => {
+    const [invalid, valid] = await Promise.allSettled([updates.claim(1.5), updates.claim(806)]);
+    expect(invalid).toMatchObject({ status: 'rejected', reason: { code: 'UPDATE_ID_INVALID' } });
+    expect(valid).toEqual({ status: 'fulfilled', value: true });
   });
 
   it('forgets old ids when pruned', async () => {

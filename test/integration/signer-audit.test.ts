@@ -3,12 +3,12 @@
  * other, a failing write, and pruning of old request ids.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
 import { AuditLog, REQUEST_ID_RETENTION_SECONDS, type AuditEntry } from '../../signer/audit.ts';
 import { AuditUnavailableError } from '../../signer/errors.ts';
-import { createTestDatabase } from '../support/database.ts';
+import { createTestDatabase, createTestPool } from '../support/database.ts';
 
 let database: { url: string; drop: () => Promise<void> };
 let pool: pg.Pool;
@@ -26,7 +26,7 @@ const entry = (id: string, changes: Partial<AuditEntry> = {}): AuditEntry => ({
 
 beforeAll(async () => {
   database = await createTestDatabase('signer_audit');
-  pool = new pg.Pool({ connectionString: database.url, max: 8 });
+  pool = createTestPool(database.url, 8);
   audit = new AuditLog(pool, createLogger({ level: 'silent', name: 'audit-test' }));
 });
 

@@ -16,7 +16,7 @@ import {
   type xdr,
 } from '@stellar/stellar-sdk';
 import { Transaction as EvmTransaction, Wallet } from 'ethers';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   SignerRefusedError,
@@ -34,7 +34,7 @@ import {
 import { kekFromBase64 } from '../../signer/envelope.ts';
 import { Keystore, rewrapAll } from '../../signer/keystore.ts';
 import { startSigner, type RunningSigner, type SignerServerConfig } from '../../signer/server.ts';
-import { createTestDatabase } from '../support/database.ts';
+import { createTestDatabase, createTestPool } from '../support/database.ts';
 
 const passphrase = Networks.TESTNET;
 const chainId = 31337;
@@ -136,7 +136,7 @@ function rawRequest(path: string, payload: unknown, options: { timestamp?: numbe
 
 beforeAll(async () => {
   database = await createTestDatabase('signer');
-  pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  pool = createTestPool(database.url, 4);
   config = {
     SIGNER_URL: 'http://127.0.0.1:0',
     SIGNER_AUTH_SECRET: randomBytes(32).toString('base64url'),
@@ -393,7 +393,7 @@ describe('signing an EVM transaction', () => {
       maxPriorityFeePerGas: '1000000000',
       chainId,
     },
-    declared: { to, value: '1000000000000000', data: '0x' },
+    declared: { kind: 'native', to, value: '1000000000000000' },
     ...changes,
   });
 
@@ -432,7 +432,7 @@ describe('signing an EVM transaction', () => {
   describe('when the value is not the declared one', () => {
     it('refuses it', async () => {
       const base = request(key.keyId);
-      const error = await refusal(client.signEvm({ ...base, declared: { ...base.declared, value: '1' } }));
+      const error = await refusal(client.signEvm({ ...base, declared: { kind: 'native', to, value: '1' } }));
       expect(error).toMatchObject({ code: 'UNDECLARED_OPERATION' });
     });
   });
@@ -774,7 +774,7 @@ describe('after the master key is rotated', () => {
         maxPriorityFeePerGas: '1',
         chainId,
       },
-      declared: { to, value: '1', data: '0x' },
+      declared: { kind: 'native', to, value: '1' },
     });
     expect(EvmTransaction.from(evm.signedTransaction).from).toBe(evmKey.address);
   });

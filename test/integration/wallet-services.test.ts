@@ -35,6 +35,7 @@ function recordingJobs() {
   const jobs: JobProducer = {
     provisionWallets: async () => undefined,
     activateStellarWallet: async ({ walletId }) => void activations.push(walletId),
+    executePayment: async () => undefined,
     notify: async (notification) => void notified.push(notification),
   };
   return { jobs, notified, activations };

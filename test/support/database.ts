@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { createScratchDatabase } from '../../scripts/db/scratch-database.ts';
 import { applyMigrations } from '../../scripts/db/migrations.ts';
 
@@ -15,4 +16,14 @@ export async function createTestDatabase(
   const database = await createScratchDatabase(TEST_POSTGRES_URL, prefix);
   await applyMigrations(database.url);
   return database;
+}
+
+/**
+ * A `pg` pool on a test database. Dropping the database terminates its connections; an idle
+ * client that learns of it only then must not crash the test run, so the pool listens for it.
+ */
+export function createTestPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  return pool;
 }

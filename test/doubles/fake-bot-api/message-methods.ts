@@ -2,6 +2,7 @@ import type { Chat, Message, MessageEntity } from 'grammy/types';
 import { badRequest } from './errors.ts';
 import { type FormattedText, formatText, textLength } from './formatting.ts';
 import { imageSize } from './image-size.ts';
+import { invoiceOf, readInvoice, requirePayButtonFirst } from './invoices.ts';
 import { inlineKeyboardOf, readReplyMarkup } from './markup.ts';
 import type { MethodDeps, MethodHandler } from './methods.ts';
 import { isUpload, optionalArray, optionalBool, optionalInt, optionalString } from './params.ts';
@@ -12,7 +13,6 @@ const TEXT_LIMIT = 4096;
 const CAPTION_LIMIT = 1024;
 const NOT_MODIFIED =
   'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
-const QUERY_EXPIRED = 'query is too old and response timeout expired or query ID is invalid';
 const CHAT_ACTIONS = new Set([
   'typing',
   'upload_photo',
@@ -27,10 +27,12 @@ const CHAT_ACTIONS = new Set([
   'upload_video_note',
 ]);
 const ALBUM_TYPES = new Set(['photo', 'video', 'document', 'audio']);
+/** Message fields that carry media, and so a caption that editMessageCaption may change. */
+const MEDIA_FIELDS = ['photo', 'video', 'document', 'audio', 'animation', 'voice'];
 
-/** Sending, editing and deleting messages, and answering queries. */
+/** Sending, editing and deleting messages, in chats and (editing only) sent through inline mode. */
 export function messageMethods(deps: MethodDeps): Record<string, MethodHandler> {
-  const { state } = deps;
+  const { state, ledger } = deps;
   const date = (): number => Math.floor(deps.now() / 1000);
 
   /** The fields every message the bot sends shares. */
@@ -106,14 +108,25 @@ export function messageMethods(deps: MethodDeps): Record<string, MethodHandler> 
     throw badRequest('wrong file identifier/HTTP URL specified');
   };
 
-  const editable = (params: Params): StoredMessage => {
+  /**
+   * The message an edit call targets: `chat_id` + `message_id` for a message in a chat, or
+   * `inline_message_id` for one a user sent through the bot's inline mode.
+   */
+  const editTarget = (params: Params): { stored: StoredMessage; inline: boolean } => {
+    if (params.chat_id === undefined && params.message_id === undefined) {
+      const inlineId = optionalString(params, 'inline_message_id') ?? '';
+      if (inlineId === '') throw badRequest('message identifier is not specified');
+      const stored = state.inlineMessages.get(inlineId);
+      if (!stored) throw badRequest('MESSAGE_ID_INVALID');
+      return { stored, inline: true };
+    }
     const chat = state.chatFor(params.chat_id);
     const messageId = optionalInt(params, 'message_id');
     if (messageId === undefined) throw badRequest('message identifier is not specified');
     const stored = state.findMessage(chat.id, messageId);
     if (!stored) throw badRequest('message to edit not found');
     if (!stored.fromBot) throw badRequest("message can't be edited");
-    return stored;
+    return { stored, inline: false };
   };
 
   /**
@@ -167,6 +180,26 @@ export function messageMethods(deps: MethodDeps): Record<string, MethodHandler> 
       return state.addBotMessage(message, file).message;
     },
 
+    /**
+     * An invoice message; its keyboard, if any, must start with the Pay button. The fake keeps
+     * the invoice (payload, prices) so a test can pay it with `payInvoice`.
+     */
+    sendInvoice: ({ params }) => {
+      const chat = state.chatFor(params.chat_id);
+      const spec = readInvoice(params, { subscriptions: false });
+      const markup = readReplyMarkup(params.reply_markup);
+      if (markup && !('inline_keyboard' in markup)) throw badRequest('inline keyboard expected');
+      const keyboard = inlineKeyboardOf(markup);
+      requirePayButtonFirst(keyboard);
+      const message = {
+        ...envelope(chat, params),
+        invoice: invoiceOf(spec),
+        ...(keyboard ? { reply_markup: keyboard } : {}),
+      } as Message;
+      ledger.invoices.set(`message:${chat.id}:${message.message_id}`, spec);
+      return state.addBotMessage(message).message;
+    },
+
     sendMediaGroup: ({ params }) => {
       const chat = state.chatFor(params.chat_id);
       const items = optionalArray(params, 'media') ?? [];
@@ -203,31 +236,29 @@ export function messageMethods(deps: MethodDeps): Record<string, MethodHandler> 
     },
 
     editMessageText: ({ params }) => {
-      if (params.inline_message_id !== undefined) {
-        messageText(params);
-        readReplyMarkup(params.reply_markup);
-        return true;
-      }
       const { text, entities } = messageText(params);
-      const stored = editable(params);
+      const { stored, inline } = editTarget(params);
       if (stored.message.text === undefined) throw badRequest('there is no text in the message to edit');
-      return applyEdit(stored, { text, entities }, params.reply_markup);
+      const edited = applyEdit(stored, { text, entities }, params.reply_markup);
+      // An inline message belongs to the user's chat: Telegram answers True, not the message.
+      return inline ? true : edited;
     },
 
     editMessageCaption: ({ params }) => {
       const captioned = caption(params);
-      const stored = editable(params);
-      if (stored.message.text !== undefined) throw badRequest('there is no caption in the message to edit');
+      const { stored, inline } = editTarget(params);
+      if (!MEDIA_FIELDS.some((field) => field in stored.message)) {
+        throw badRequest('there is no caption in the message to edit');
+      }
       const changes = { caption: captioned.text || undefined, caption_entities: captioned.entities };
-      return applyEdit(stored, changes, params.reply_markup);
+      const edited = applyEdit(stored, changes, params.reply_markup);
+      return inline ? true : edited;
     },
 
     editMessageReplyMarkup: ({ params }) => {
-      if (params.inline_message_id !== undefined) {
-        readReplyMarkup(params.reply_markup);
-        return true;
-      }
-      return applyEdit(editable(params), {}, params.reply_markup);
+      const { stored, inline } = editTarget(params);
+      const edited = applyEdit(stored, {}, params.reply_markup);
+      return inline ? true : edited;
     },
 
     deleteMessage: ({ params }) => {
@@ -244,34 +275,6 @@ export function messageMethods(deps: MethodDeps): Record<string, MethodHandler> 
       if (!CHAT_ACTIONS.has(optionalString(params, 'action') ?? '')) {
         throw badRequest('wrong parameter action in request');
       }
-      return true;
-    },
-
-    answerCallbackQuery: ({ params }) => {
-      const query = state.callbackQueries.get(optionalString(params, 'callback_query_id') ?? '');
-      if (!query || query.answered) throw badRequest(QUERY_EXPIRED);
-      query.answered = true;
-      return true;
-    },
-
-    answerInlineQuery: ({ params }) => {
-      const query = state.inlineQueries.get(optionalString(params, 'inline_query_id') ?? '');
-      if (!query || query.answered) throw badRequest(QUERY_EXPIRED);
-      const results = optionalArray(params, 'results') ?? [];
-      if (results.length > 50) throw badRequest('RESULTS_TOO_MUCH');
-      const ids = new Set<string>();
-      for (const result of results as Params[]) {
-        const id = optionalString(result, 'id') ?? '';
-        const bytes = Buffer.byteLength(id, 'utf8');
-        if (bytes < 1 || bytes > 64) throw badRequest('RESULT_ID_INVALID');
-        if (ids.has(id)) throw badRequest('RESULT_ID_DUPLICATE');
-        ids.add(id);
-        readReplyMarkup(result.reply_markup);
-      }
-      if (Buffer.byteLength(optionalString(params, 'next_offset') ?? '', 'utf8') > 64) {
-        throw badRequest('NEXT_OFFSET_INVALID');
-      }
-      query.answered = true;
       return true;
     },
   };

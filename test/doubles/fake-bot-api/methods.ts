@@ -1,6 +1,10 @@
-import type { User, UserFromGetMe } from 'grammy/types';
+import type { Update, User, UserFromGetMe } from 'grammy/types';
 import { botMethods } from './bot-methods.ts';
+import type { RawUpdate } from './driver.ts';
 import { messageMethods } from './message-methods.ts';
+import { paymentMethods } from './payment-methods.ts';
+import type { PaymentLedger } from './payments.ts';
+import { queryMethods } from './query-methods.ts';
 import type { Params } from './recorder.ts';
 import type { TelegramState } from './telegram-state.ts';
 import type { UpdateFeed } from './update-feed.ts';
@@ -18,6 +22,9 @@ export type MethodHandler = (call: MethodCall) => unknown;
 export interface MethodDeps {
   state: TelegramState;
   feed: UpdateFeed;
+  ledger: PaymentLedger;
+  /** Queues an update Telegram itself sends as a consequence of a call (a refund's service message). */
+  push: (raw: RawUpdate) => Update;
   botUser: UserFromGetMe;
   /** The bot as it appears in `from` of its messages. */
   botSender: User;
@@ -31,6 +38,11 @@ export interface MethodDeps {
  * that the fake, not the bot, needs to grow.
  */
 export function createMethods(deps: MethodDeps): Map<string, { name: string; handler: MethodHandler }> {
-  const table = { ...botMethods(deps), ...messageMethods(deps) };
+  const table = {
+    ...botMethods(deps),
+    ...messageMethods(deps),
+    ...queryMethods(deps),
+    ...paymentMethods(deps),
+  };
   return new Map(Object.entries(table).map(([name, handler]) => [name.toLowerCase(), { name, handler }]));
 }

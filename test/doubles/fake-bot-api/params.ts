@@ -16,6 +16,12 @@ const INTEGER_FIELDS = new Set([
   'duration',
   'width',
   'height',
+  'user_id',
+  'subscription_period',
+  'photo_size',
+  'photo_width',
+  'photo_height',
+  'max_tip_amount',
 ]);
 
 /** Fields Telegram reads as booleans. */
@@ -29,6 +35,7 @@ const BOOLEAN_FIELDS = new Set([
   'drop_pending_updates',
   'allow_sending_without_reply',
   'disable_web_page_preview',
+  'ok',
 ]);
 
 /**

@@ -1,5 +1,15 @@
-import type { BotCommand, Chat, MenuButton, Message, PhotoSize, Update } from 'grammy/types';
+import type {
+  BotCommand,
+  CallbackQuery,
+  Chat,
+  InlineQuery,
+  MenuButton,
+  Message,
+  PhotoSize,
+  Update,
+} from 'grammy/types';
 import { badRequest, forbidden } from './errors.ts';
+import type { InlineAnswer } from './inline-results.ts';
 
 /** A file Telegram would hold: bytes when it was uploaded, the URL when it was sent by link. */
 export interface StoredFile {
@@ -22,9 +32,31 @@ export interface StoredMessage {
   photo: StoredFile | undefined;
 }
 
-/** A callback or inline query that the bot may answer once. */
-export interface OpenQuery {
-  answered: boolean;
+/** How the bot answered a callback query (`answerCallbackQuery`), as the user's client shows it. */
+export interface CallbackAnswer {
+  text: string | undefined;
+  /** True: the client shows `text` as an alert with an OK button, not as a passing notification. */
+  showAlert: boolean;
+  url: string | undefined;
+  cacheTime: number;
+  /** Milliseconds from the press being queued to the answer. */
+  answeredAfterMs: number;
+}
+
+/** A button press the bot may answer once. */
+export interface CallbackQueryRecord {
+  query: CallbackQuery;
+  /** `performance.now()` when the press was queued. */
+  pushedAt: number;
+  answer: CallbackAnswer | undefined;
+}
+
+/** An inline query the bot may answer once; the answer is stored by `answerInlineQuery`. */
+export interface InlineQueryRecord {
+  query: InlineQuery;
+  /** `performance.now()` when the query was queued. */
+  pushedAt: number;
+  answer: InlineAnswer | undefined;
 }
 
 /**
@@ -37,8 +69,13 @@ export class TelegramState {
   readonly seenUsers = new Set<number>();
   readonly blockedBy = new Set<number>();
   readonly files = new Map<string, StoredFile>();
-  readonly callbackQueries = new Map<string, OpenQuery>();
-  readonly inlineQueries = new Map<string, OpenQuery>();
+  readonly callbackQueries = new Map<string, CallbackQueryRecord>();
+  readonly inlineQueries = new Map<string, InlineQueryRecord>();
+  /**
+   * Messages users sent through the bot's inline mode, by `inline_message_id`. They live in chats
+   * the bot may not be in, so they are kept apart from the chats' message lists.
+   */
+  readonly inlineMessages = new Map<string, StoredMessage>();
   /** Command lists by `scopeKey(scope, language_code)`. */
   readonly commands = new Map<string, BotCommand[]>();
   /** Menu buttons by chat id, `default` for the bot-wide one. */
@@ -153,6 +190,7 @@ export class TelegramState {
     this.files.clear();
     this.callbackQueries.clear();
     this.inlineQueries.clear();
+    this.inlineMessages.clear();
     this.commands.clear();
     this.menuButtons.clear();
     this.#messages.clear();

@@ -1,8 +1,11 @@
 /**
  * The in-memory ledger behind the Horizon double. A submitted envelope is decoded with the SDK and
  * validated the way stellar-core does before it may enter a ledger (time bounds, fee, source,
- * sequence number, signatures, balance for the fee, malformed operations); a valid one closes the
- * next ledger at once: fee charged and sequence consumed first, then the operations, all or nothing.
+ * sequence number, signatures, balance for the fee, malformed operations); a valid one is applied
+ * at once into the open ledger (fee charged and sequence consumed first, then the operations, all or
+ * nothing) and becomes visible (transaction, payment records) when that ledger closes. Account state
+ * already shows the applied transaction while its ledger is open, so several transactions of one
+ * account can chain their sequence numbers inside one ledger, as on the real network.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -17,6 +20,7 @@ import {
   type xdr,
 } from '@stellar/stellar-sdk';
 import { formatStroopsFixed } from '../../../core/domain/amounts.ts';
+import { signatureHint, signTransaction, verifySignature } from './ed25519.ts';
 import {
   accountIdOf,
   applyOperation,
@@ -26,7 +30,17 @@ import {
   type LedgerRules,
   type ResolvedOperation,
 } from './operations.ts';
-import { isOpSuccess, transactionResult, type OpOutcome, type ResultCodes, type TxCode } from './results.ts';
+import { paymentRecordsOf, PaymentIndex, toid, type IndexedPayment } from './payments.ts';
+import {
+  isOpSuccess,
+  operationOutcomeOf,
+  transactionResult,
+  txCodeOf,
+  type InjectableCode,
+  type OpOutcome,
+  type ResultCodes,
+  type TxCode,
+} from './results.ts';
 import { LedgerState, newAccount, type AccountEntry } from './state.ts';
 
 /** Settings of the simulated network. */
@@ -51,13 +65,21 @@ export interface LedgerHeader {
   transactionHashes: string[];
   successfulTransactionCount: number;
   failedTransactionCount: number;
+  /** Operations of the successful transactions. */
   operationCount: number;
+  /** Operations of every transaction in the ledger. */
+  txSetOperationCount: number;
 }
 
 /** A transaction that made it into a ledger, successful or not. */
 export interface TransactionEntry {
   hash: string;
   ledger: number;
+  /** 1-based position in its ledger. */
+  applicationOrder: number;
+  /** TOID of the transaction (`ledger << 32 | applicationOrder << 12`), as Horizon pages it. */
+  pagingToken: string;
+  /** The close time of its ledger. */
   createdAt: Date;
   successful: boolean;
   sourceAccount: string;
@@ -68,15 +90,22 @@ export interface TransactionEntry {
   envelopeXdr: string;
   resultXdr: string;
   resultCodes: ResultCodes;
+  /** `none`, `text`, `id`, `hash` or `return`. */
   memoType: string;
+  /** As Horizon shows it: text as UTF-8, id in decimal, hash and return base64. */
   memo: string | undefined;
+  /** A text memo's raw bytes, base64 (Horizon's `memo_bytes`). */
+  memoBytes: string | undefined;
   signatures: string[];
   timeBounds: { minTime: string; maxTime: string } | undefined;
 }
 
 /** What happened to a submitted envelope. */
 export type SubmissionResult =
-  /** In a ledger: applied if `transaction.successful`, else only fee and sequence were taken. */
+  /**
+   * In a ledger (or in the open ledger until it closes: see {@link HorizonLedger.isPending}):
+   * applied if `transaction.successful`, else only fee and sequence were taken.
+   */
   | { status: 'included'; transaction: TransactionEntry }
   /** Refused before any ledger: nothing changed. */
   | { status: 'rejected'; hash: string; envelopeXdr: string; resultXdr: string; resultCodes: ResultCodes }
@@ -101,6 +130,8 @@ const TOTAL_COINS = 100_000_000_000n * 10_000_000n;
  */
 class SignatureChecker {
   private readonly used: boolean[];
+  /** Which signature (index, -1 for none) each signer key made; the same key is checked per operation. */
+  private readonly found = new Map<string, number>();
 
   constructor(
     private readonly hash: Buffer,
@@ -114,11 +145,7 @@ class SignatureChecker {
     let weight = 0;
     for (const signer of account.signers) {
       if (signer.weight <= 0) continue;
-      const keypair = Keypair.fromPublicKey(signer.key);
-      const hint = keypair.signatureHint();
-      const index = this.signatures.findIndex(
-        (signature) => signature.hint().equals(hint) && keypair.verify(this.hash, signature.signature()),
-      );
+      const index = this.signatureOf(signer.key);
       if (index < 0) continue;
       this.used[index] = true;
       weight += signer.weight;
@@ -130,6 +157,33 @@ class SignatureChecker {
   allUsed(): boolean {
     return this.used.every(Boolean);
   }
+
+  private signatureOf(key: string): number {
+    let index = this.found.get(key);
+    if (index === undefined) {
+      const hint = signatureHint(key);
+      index = this.signatures.findIndex(
+        (signature) =>
+          signature.hint().equals(hint) && verifySignature(key, this.hash, signature.signature()),
+      );
+      this.found.set(key, index);
+    }
+    return index;
+  }
+}
+
+/** Told of each ledger that closes, with the transactions it holds in application order. */
+export type LedgerListener = (header: LedgerHeader, transactions: readonly TransactionEntry[]) => void;
+
+/** Options of one submission. */
+export interface SubmitOptions {
+  /** Force this result (see {@link InjectableCode}) on the envelope instead of its own. */
+  force?: InjectableCode;
+}
+
+interface OpenTransaction {
+  entry: TransactionEntry;
+  payments: IndexedPayment[];
 }
 
 /** The ledger: accounts, closed ledgers and the transactions in them. */
@@ -142,6 +196,11 @@ export class HorizonLedger {
   private readonly accounts = new Map<string, AccountEntry>();
   private readonly ledgers: LedgerHeader[] = [];
   private readonly byHash = new Map<string, TransactionEntry>();
+  private readonly open: OpenTransaction[] = [];
+  private readonly openByHash = new Map<string, TransactionEntry>();
+  private readonly listeners = new Set<LedgerListener>();
+  /** Payment records of the closed ledgers. */
+  readonly payments = new PaymentIndex();
   private readonly clock: () => number;
   private clockOffsetMs = 0;
 
@@ -161,6 +220,7 @@ export class HorizonLedger {
       successfulTransactionCount: 0,
       failedTransactionCount: 0,
       operationCount: 0,
+      txSetOperationCount: 0,
     });
     this.accounts.set(this.root.publicKey(), newAccount(this.root.publicKey(), TOTAL_COINS, 0n, genesis));
   }
@@ -188,13 +248,25 @@ export class HorizonLedger {
     return this.accounts.get(id);
   }
 
+  /** A transaction of a closed ledger. */
   transaction(hash: string): TransactionEntry | undefined {
     return this.byHash.get(hash.toLowerCase());
   }
 
-  /** Every transaction in a ledger, in ledger order. */
+  /** Whether the transaction is applied but its ledger has not closed yet. */
+  isPending(hash: string): boolean {
+    return this.openByHash.has(hash.toLowerCase());
+  }
+
+  /** Every transaction of the closed ledgers, in ledger order. */
   transactions(): TransactionEntry[] {
     return [...this.byHash.values()];
+  }
+
+  /** Calls `listener` after each ledger closes; returns the unsubscribe function. */
+  subscribe(listener: LedgerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -212,13 +284,46 @@ export class HorizonLedger {
     return true;
   }
 
-  /** Closes a ledger without transactions. */
-  closeEmptyLedger(): LedgerHeader {
-    return this.closeLedger([], 0, 0);
+  /**
+   * Closes the open ledger with the transactions applied since the last close (none is fine), makes
+   * them and their payment records visible, and tells the listeners.
+   */
+  closeLedger(): LedgerHeader {
+    const previous = this.latest;
+    const sequence = previous.sequence + 1;
+    const included = this.open.splice(0);
+    const hashes = included.map(({ entry }) => entry.hash);
+    const successful = included.filter(({ entry }) => entry.successful);
+    const header: LedgerHeader = {
+      sequence,
+      hash: createHash('sha256')
+        .update(`${sequence}:${previous.hash}:${hashes.join(',')}`)
+        .digest('hex'),
+      prevHash: previous.hash,
+      closedAt: new Date(Math.max(this.now(), previous.closedAt.getTime())),
+      transactionHashes: hashes,
+      successfulTransactionCount: successful.length,
+      failedTransactionCount: included.length - successful.length,
+      operationCount: successful.reduce((sum, { entry }) => sum + entry.operationCount, 0),
+      txSetOperationCount: included.reduce((sum, { entry }) => sum + entry.operationCount, 0),
+    };
+    this.ledgers.push(header);
+    for (const { entry, payments } of included) {
+      entry.createdAt = header.closedAt;
+      this.openByHash.delete(entry.hash);
+      this.byHash.set(entry.hash, entry);
+      this.payments.add(payments);
+    }
+    const transactions = included.map(({ entry }) => entry);
+    for (const listener of this.listeners) listener(header, transactions);
+    return header;
   }
 
-  /** Submits an envelope (base64 XDR), like `POST /transactions`. */
-  submit(envelopeXdr: string): SubmissionResult {
+  /**
+   * Submits an envelope (base64 XDR), like `POST /transactions`: refused, or applied into the open
+   * ledger (the caller closes it). An envelope already applied gets its stored result again.
+   */
+  submit(envelopeXdr: string, options: SubmitOptions = {}): SubmissionResult {
     let decoded: Transaction | FeeBumpTransaction;
     try {
       decoded = TransactionBuilder.fromXDR(envelopeXdr, this.passphrase);
@@ -228,7 +333,7 @@ export class HorizonLedger {
     // The hash commits to this network's passphrase, so an envelope signed for another network
     // fails the signature check below: that is how stellar-core "checks the network".
     const hash = decoded.hash().toString('hex');
-    const known = this.byHash.get(hash);
+    const known = this.byHash.get(hash) ?? this.openByHash.get(hash);
     // Horizon answers a resubmission of an included transaction with the stored result.
     if (known) return { status: 'included', transaction: known };
     if (decoded instanceof FeeBumpTransaction) {
@@ -236,9 +341,12 @@ export class HorizonLedger {
     }
     const tx = decoded;
     const feeCharged = this.baseFee * BigInt(tx.operations.length);
+    const forcedTx = options.force === undefined ? undefined : txCodeOf(options.force);
+    if (forcedTx) return this.reject(hash, envelopeXdr, forcedTx, [], feeCharged);
     const invalid = this.checkValid(tx, feeCharged);
     if (invalid) return this.reject(hash, envelopeXdr, invalid.code, invalid.operations, feeCharged);
-    return { status: 'included', transaction: this.apply(tx, hash, envelopeXdr, feeCharged) };
+    const forcedOp = options.force === undefined ? undefined : forcedOperation(tx, options.force);
+    return { status: 'included', transaction: this.apply(tx, hash, envelopeXdr, feeCharged, forcedOp) };
   }
 
   /**
@@ -258,8 +366,8 @@ export class HorizonLedger {
   }
 
   /**
-   * Sends `stroops` from the root account with a real signed transaction: `createAccount` for a new
-   * address, `payment` for an existing one.
+   * Sends `stroops` from the root account with a real signed transaction, `createAccount` for a new
+   * address and `payment` for an existing one, and closes a ledger at once.
    */
   fund(address: string, stroops: bigint, exists = this.accounts.has(address)): SubmissionResult {
     const root = this.accounts.get(this.root.publicKey())!;
@@ -274,8 +382,15 @@ export class HorizonLedger {
       .addOperation(operation)
       .setTimeout(0)
       .build();
-    tx.sign(this.root);
-    return this.submit(tx.toXDR());
+    signTransaction(tx, this.root);
+    return this.submitAndClose(tx.toXDR());
+  }
+
+  /** Submits and, if the envelope was applied now, closes the ledger it went into. */
+  submitAndClose(envelopeXdr: string, options: SubmitOptions = {}): SubmissionResult {
+    const result = this.submit(envelopeXdr, options);
+    if (result.status === 'included' && this.isPending(result.transaction.hash)) this.closeLedger();
+    return result;
   }
 
   private checkValid(
@@ -321,8 +436,15 @@ export class HorizonLedger {
     return checkMalformed(op);
   }
 
-  private apply(tx: Transaction, hash: string, envelopeXdr: string, feeCharged: bigint): TransactionEntry {
+  private apply(
+    tx: Transaction,
+    hash: string,
+    envelopeXdr: string,
+    feeCharged: bigint,
+    forced?: { index: number; outcome: OpOutcome },
+  ): TransactionEntry {
     const ledgerSequence = this.latest.sequence + 1;
+    const applicationOrder = this.open.length + 1;
     const rules = this.rules(ledgerSequence);
     const ledgerState = new LedgerState({
       get: (id) => this.accounts.get(id),
@@ -340,6 +462,8 @@ export class HorizonLedger {
       if (isOpSuccess(outcome)) opState.commit(ledgerSequence);
       return outcome;
     });
+    // A forced failure replaces that operation's real outcome; the transaction then fails as a whole.
+    if (forced) outcomes[forced.index] = forced.outcome;
     const successful = outcomes.every(isOpSuccess);
     if (successful) txState.commit(ledgerSequence);
     ledgerState.commit(ledgerSequence);
@@ -349,11 +473,13 @@ export class HorizonLedger {
       feeCharged,
       outcomes,
     );
-    const header = this.closeLedger([hash], successful ? 1 : 0, tx.operations.length);
     const entry: TransactionEntry = {
       hash,
-      ledger: header.sequence,
-      createdAt: header.closedAt,
+      ledger: ledgerSequence,
+      applicationOrder,
+      pagingToken: toid(ledgerSequence, applicationOrder).toString(),
+      // Replaced by the close time when the ledger closes.
+      createdAt: new Date(this.now()),
       successful,
       sourceAccount: accountIdOf(tx.source),
       sourceAccountSequence: tx.sequence,
@@ -367,7 +493,11 @@ export class HorizonLedger {
       signatures: tx.signatures.map((signature) => signature.signature().toString('base64')),
       timeBounds: tx.timeBounds,
     };
-    this.byHash.set(hash, entry);
+    this.openByHash.set(hash, entry);
+    this.open.push({
+      entry,
+      payments: paymentRecordsOf(tx, entry),
+    });
     return entry;
   }
 
@@ -387,25 +517,6 @@ export class HorizonLedger {
 
   private rules(ledgerSequence = this.latest.sequence + 1): LedgerRules {
     return { baseReserve: this.baseReserve, ledgerSequence };
-  }
-
-  private closeLedger(hashes: string[], successful: number, operationCount: number): LedgerHeader {
-    const previous = this.latest;
-    const sequence = previous.sequence + 1;
-    const header: LedgerHeader = {
-      sequence,
-      hash: createHash('sha256')
-        .update(`${sequence}:${previous.hash}:${hashes.join(',')}`)
-        .digest('hex'),
-      prevHash: previous.hash,
-      closedAt: new Date(Math.max(this.now(), previous.closedAt.getTime())),
-      transactionHashes: hashes,
-      successfulTransactionCount: successful,
-      failedTransactionCount: hashes.length - successful,
-      operationCount,
-    };
-    this.ledgers.push(header);
-    return header;
   }
 }
 
@@ -429,8 +540,32 @@ function defaultOutcome(op: ResolvedOperation): OpOutcome {
   }
 }
 
-function memoOf(tx: Transaction): { memoType: string; memo: string | undefined } {
+/** The memo as Horizon serves it: text as (scrubbed) UTF-8 plus its raw bytes, hash and return base64. */
+function memoOf(tx: Transaction): {
+  memoType: string;
+  memo: string | undefined;
+  memoBytes: string | undefined;
+} {
   const { type, value } = tx.memo;
-  if (type === 'none' || value === null || value === undefined) return { memoType: 'none', memo: undefined };
-  return { memoType: type, memo: Buffer.isBuffer(value) ? value.toString('base64') : String(value) };
+  if (type === 'none' || value === null || value === undefined) {
+    return { memoType: 'none', memo: undefined, memoBytes: undefined };
+  }
+  if (type === 'text') {
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
+    return { memoType: type, memo: bytes.toString('utf8'), memoBytes: bytes.toString('base64') };
+  }
+  return {
+    memoType: type,
+    memo: Buffer.isBuffer(value) ? value.toString('base64') : String(value),
+    memoBytes: undefined,
+  };
+}
+
+/** Where a forced operation-level code lands: the first operation that can have it. */
+function forcedOperation(tx: Transaction, code: InjectableCode): { index: number; outcome: OpOutcome } {
+  for (const [index, op] of tx.operations.entries()) {
+    const outcome = operationOutcomeOf(op.type, code);
+    if (outcome) return { index, outcome };
+  }
+  throw new Error(`horizon double: no operation of this transaction can fail with ${code}`);
 }

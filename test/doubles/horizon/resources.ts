@@ -5,6 +5,7 @@
  */
 import { formatStroopsFixed } from '../../../core/domain/amounts.ts';
 import type { LedgerHeader, TransactionEntry } from './ledger.ts';
+import type { AssetRef, IndexedPayment } from './payments.ts';
 import type { ResultCodes } from './results.ts';
 import type { AccountEntry } from './state.ts';
 
@@ -35,6 +36,30 @@ export const problems = {
       status: 400,
       detail,
       ...(extras ? { extras } : {}),
+    },
+  }),
+  /** Horizon's `MakeInvalidFieldProblem`: a query or path parameter it cannot use. */
+  invalidField: (field: string, reason: string): Problem =>
+    problems.badRequest('The request you sent was invalid in some way.', { invalid_field: field, reason }),
+  notAcceptable: (): Problem => ({
+    status: 406,
+    body: {
+      type: `${ERRORS}/not_acceptable`,
+      title: 'An acceptable response content-type could not be provided for this request',
+      status: 406,
+      detail:
+        'The Accept header you sent could not be satisfied. Horizon can answer this resource as application/hal+json or application/json.',
+    },
+  }),
+  /** A descending page that starts before the oldest ledger Horizon holds. */
+  beforeHistory: (): Problem => ({
+    status: 410,
+    body: {
+      type: `${ERRORS}/before_history`,
+      title: 'Data Requested Is Before Recorded History',
+      status: 410,
+      detail:
+        "This horizon instance is configured to only track a portion of the stellar network's latest history. This request is asking for results prior to the recorded history known to this horizon instance.",
     },
   }),
   transactionFailed: (envelopeXdr: string, resultXdr: string, resultCodes: ResultCodes): Problem => ({
@@ -157,7 +182,7 @@ export function accountResource(base: string, account: AccountEntry, closedAt: D
 /** A transaction resource, as `GET /transactions/:hash` and a successful `POST /transactions` return it. */
 export function transactionResource(base: string, tx: TransactionEntry) {
   const self = `/transactions/${tx.hash}`;
-  const pagingToken = (BigInt(tx.ledger) << 32n) + 4096n;
+  const pagingToken = tx.pagingToken;
   return {
     _links: {
       self: link(base, self),
@@ -170,7 +195,7 @@ export function transactionResource(base: string, tx: TransactionEntry) {
       transaction: link(base, self),
     },
     id: tx.hash,
-    paging_token: pagingToken.toString(),
+    paging_token: pagingToken,
     successful: tx.successful,
     hash: tx.hash,
     ledger: tx.ledger,
@@ -185,6 +210,7 @@ export function transactionResource(base: string, tx: TransactionEntry) {
     result_xdr: tx.resultXdr,
     fee_meta_xdr: '',
     memo_type: tx.memoType,
+    ...(tx.memoBytes === undefined ? {} : { memo_bytes: tx.memoBytes }),
     ...(tx.memo === undefined ? {} : { memo: tx.memo }),
     signatures: tx.signatures,
     ...(tx.timeBounds
@@ -217,7 +243,7 @@ export function ledgerResource(base: string, ledger: LedgerHeader, baseFee: bigi
     successful_transaction_count: ledger.successfulTransactionCount,
     failed_transaction_count: ledger.failedTransactionCount,
     operation_count: ledger.operationCount,
-    tx_set_operation_count: ledger.operationCount,
+    tx_set_operation_count: ledger.txSetOperationCount,
     closed_at: isoSeconds(ledger.closedAt),
     total_coins: '100000000000.0000000',
     fee_pool: '0.0000000',
@@ -228,11 +254,104 @@ export function ledgerResource(base: string, ledger: LedgerHeader, baseFee: bigi
   };
 }
 
-/** A page of records, with Horizon's `_embedded.records` envelope. */
+/** A page of records, with Horizon's `_embedded.records` envelope and the same link for all three. */
 export function page(base: string, path: string, records: unknown[]) {
   return {
     _links: { self: link(base, path), next: link(base, path), prev: link(base, path) },
     _embedded: { records },
+  };
+}
+
+/** Where a page of records was asked for, to build its links as Horizon's `hal.Page` does. */
+export interface PageRequest {
+  /** The request's URL: path and every query parameter are kept in the links. */
+  url: URL;
+  /** The cursor as resolved (`now` replaced by its id, `''` when absent). */
+  cursor: string;
+  order: 'asc' | 'desc';
+  limit: number;
+}
+
+/**
+ * A page whose `next` continues after its last record and whose `prev` goes back from its first, in
+ * the inverted order; with no records both keep the request's cursor. Query parameters are
+ * re-encoded in key order, as Go's `url.Values.Encode` does.
+ */
+export function pagedRecords(base: string, request: PageRequest, records: { paging_token: string }[]) {
+  const href = (cursor: string, order: string) => {
+    const query = new URLSearchParams(request.url.searchParams);
+    query.set('cursor', cursor);
+    query.set('order', order);
+    query.set('limit', String(request.limit));
+    query.sort();
+    return { href: `${base}${request.url.pathname}?${query.toString()}` };
+  };
+  const inverted = request.order === 'asc' ? 'desc' : 'asc';
+  return {
+    _links: {
+      self: href(request.cursor, request.order),
+      next: href(records.at(-1)?.paging_token ?? request.cursor, request.order),
+      prev: href(records[0]?.paging_token ?? request.cursor, inverted),
+    },
+    _embedded: { records },
+  };
+}
+
+function assetFields(asset: AssetRef) {
+  return asset.type === 'native'
+    ? { asset_type: 'native' }
+    : { asset_type: asset.type, asset_code: asset.code, asset_issuer: asset.issuer };
+}
+
+/**
+ * A record of the payments endpoints, fields in Horizon's order (`operations.Base`, then the type's
+ * own); muxed fields appear only for muxed addresses, and a muxed id of 0 is omitted as Go's
+ * `omitempty` does. With `transaction`, the record embeds it (`join=transactions`).
+ */
+export function paymentResource(base: string, indexed: IndexedPayment, join = false) {
+  const { record, transaction } = indexed;
+  const id = record.id;
+  const muxedId = (value: string | undefined) => (value && value !== '0' ? value : undefined);
+  const common = {
+    _links: {
+      self: link(base, `/operations/${id}`),
+      transaction: link(base, `/transactions/${record.transactionHash}`),
+      effects: link(base, `/operations/${id}/effects`),
+      succeeds: link(base, `/effects?order=desc&cursor=${id}`),
+      precedes: link(base, `/effects?order=asc&cursor=${id}`),
+    },
+    id,
+    paging_token: id,
+    transaction_successful: record.transactionSuccessful,
+    source_account: record.sourceAccount,
+    ...(record.sourceAccountMuxed ? { source_account_muxed: record.sourceAccountMuxed } : {}),
+    ...(muxedId(record.sourceAccountMuxedId) ? { source_account_muxed_id: record.sourceAccountMuxedId } : {}),
+    type: record.type,
+    type_i: record.type === 'create_account' ? 0 : 1,
+    created_at: isoSeconds(transaction.createdAt),
+    transaction_hash: record.transactionHash,
+    ...(join ? { transaction: transactionResource(base, transaction) } : {}),
+  };
+  if (record.type === 'create_account') {
+    return {
+      ...common,
+      starting_balance: formatStroopsFixed(record.startingBalance),
+      funder: record.funder,
+      ...(record.funderMuxed ? { funder_muxed: record.funderMuxed } : {}),
+      ...(muxedId(record.funderMuxedId) ? { funder_muxed_id: record.funderMuxedId } : {}),
+      account: record.account,
+    };
+  }
+  return {
+    ...common,
+    ...assetFields(record.asset),
+    from: record.from,
+    ...(record.fromMuxed ? { from_muxed: record.fromMuxed } : {}),
+    ...(muxedId(record.fromMuxedId) ? { from_muxed_id: record.fromMuxedId } : {}),
+    to: record.to,
+    ...(record.toMuxed ? { to_muxed: record.toMuxed } : {}),
+    ...(muxedId(record.toMuxedId) ? { to_muxed_id: record.toMuxedId } : {}),
+    amount: formatStroopsFixed(record.amount),
   };
 }
 
@@ -248,6 +367,7 @@ export function rootResource(base: string, passphrase: string, latest: LedgerHea
       friendbot: link(base, '/friendbot{?addr}', true),
       ledger: link(base, '/ledgers/{sequence}', true),
       ledgers: link(base, '/ledgers{?cursor,limit,order}', true),
+      payments: link(base, '/payments{?cursor,limit,order}', true),
       transaction: link(base, '/transactions/{hash}', true),
       transactions: link(base, '/transactions{?cursor,limit,order}', true),
     },

@@ -51,7 +51,7 @@ export type OpOutcome =
   | { kind: 'changeTrust'; code: ChangeTrustCode };
 
 /** Horizon's strings, from its `codes` package. */
-const TX_STRINGS: Record<TxCode, string> = {
+const TX_STRINGS = {
   txSuccess: 'tx_success',
   txFailed: 'tx_failed',
   txTooEarly: 'tx_too_early',
@@ -64,7 +64,7 @@ const TX_STRINGS: Record<TxCode, string> = {
   txInsufficientFee: 'tx_insufficient_fee',
   txBadAuthExtra: 'tx_bad_auth_extra',
   txNotSupported: 'tx_not_supported',
-};
+} as const satisfies Record<TxCode, string>;
 
 const OP_STRINGS: Record<OpOutcome['code'], string> = {
   opBadAuth: 'op_bad_auth',
@@ -88,6 +88,56 @@ const OP_STRINGS: Record<OpOutcome['code'], string> = {
   changeTrustInvalidLimit: 'op_invalid_limit',
   changeTrustLowReserve: 'op_low_reserve',
 };
+
+/**
+ * A result code a test may force on the next submissions, as Horizon prints it: a transaction-level
+ * code refuses the envelope before any ledger; an operation-level code lets it into a ledger as a
+ * failed transaction (fee and sequence number taken) with that code on its first operation that can
+ * have it.
+ */
+export type InjectableCode =
+  | Exclude<(typeof TX_STRINGS)[TxCode], 'tx_success' | 'tx_failed'>
+  | 'op_underfunded'
+  | 'op_src_no_trust'
+  | 'op_no_destination'
+  | 'op_no_trust'
+  | 'op_line_full'
+  | 'op_low_reserve'
+  | 'op_already_exists';
+
+/** The transaction-level code behind a Horizon string, if it is one. */
+export function txCodeOf(code: string): Exclude<TxCode, 'txSuccess' | 'txFailed'> | undefined {
+  const found = (Object.keys(TX_STRINGS) as TxCode[]).find((key) => TX_STRINGS[key] === code);
+  return found === 'txSuccess' || found === 'txFailed' ? undefined : found;
+}
+
+/**
+ * The outcome an operation of `type` has with the Horizon string `code`, or `undefined` if that
+ * operation type has no such result (a payment cannot be `op_low_reserve`).
+ */
+export function operationOutcomeOf(type: string, code: string): OpOutcome | undefined {
+  const candidates: OpOutcome[] =
+    type === 'payment'
+      ? PAYMENT_FAILURES.map((failure) => ({ kind: 'payment', code: failure }))
+      : type === 'createAccount'
+        ? CREATE_ACCOUNT_FAILURES.map((failure) => ({ kind: 'createAccount', code: failure }))
+        : [];
+  return candidates.find((outcome) => OP_STRINGS[outcome.code] === code);
+}
+
+const PAYMENT_FAILURES = [
+  'paymentUnderfunded',
+  'paymentSrcNoTrust',
+  'paymentNoDestination',
+  'paymentNoTrust',
+  'paymentLineFull',
+] as const satisfies PaymentCode[];
+
+const CREATE_ACCOUNT_FAILURES = [
+  'createAccountUnderfunded',
+  'createAccountLowReserve',
+  'createAccountAlreadyExist',
+] as const satisfies CreateAccountCode[];
 
 /** What Horizon shows in `extras.result_codes`. */
 export interface ResultCodes {

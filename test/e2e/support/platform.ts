@@ -22,6 +22,13 @@ export interface PlatformOptions {
   mode?: 'polling' | 'webhook';
   /** Fund new Stellar accounts through the Horizon double's friendbot (default) or the treasury. */
   friendbot?: boolean;
+  /**
+   * Extra settings for every process; a function runs once the chain peers are up, so it can deploy
+   * contracts first and name them (e.g. `EVM_TOKENS`).
+   */
+  env?:
+    | Record<string, string>
+    | ((peers: { anvil: Anvil; horizon: HorizonDouble }) => Promise<Record<string, string>>);
 }
 
 /** The three processes and their peers, with every log line they wrote. */
@@ -32,6 +39,10 @@ export interface Platform {
   databaseUrl: string;
   signerUrl: string;
   botPort: number;
+  /** The BullMQ key prefix of this run's queues. */
+  queuePrefix: string;
+  /** Where the bot's HTTP server is reached (PUBLIC_URL): invoice pages live there. */
+  publicUrl: string;
   webhookPath: string;
   /** Secrets generated for this run; none may ever appear in a log line. */
   secrets: Record<string, string>;
@@ -88,7 +99,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ...(options.friendbot === false ? {} : { STELLAR_FRIENDBOT_URL: horizon.friendbotUrl }),
     EVM_RPC_URL: anvil.url,
     EVM_CHAIN_ID: String(anvil.chainId),
+    // anvil mines a block per transaction and no other: with confirmations required, a payment
+    // would wait for blocks that never come. Reorgs and confirmations are tested on their own.
+    EVM_CONFIRMATIONS: '0',
+    EVM_POLL_INTERVAL_MS: '100',
     LOG_LEVEL: 'debug',
+    ...(typeof options.env === 'function' ? await options.env({ anvil, horizon }) : options.env),
   };
 
   // Each logger masks exactly what that process's main.ts masks, so a leak there shows up here.
@@ -128,6 +144,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ...common,
     PORT: String(botPort),
     BOT_MODE: mode,
+    PUBLIC_URL: `http://127.0.0.1:${botPort}`,
     ...(mode === 'webhook'
       ? { WEBHOOK_URL: `http://127.0.0.1:${botPort}${webhookPath}`, WEBHOOK_SECRET: secrets.WEBHOOK_SECRET }
       : {}),
@@ -145,6 +162,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     databaseUrl: database.url,
     signerUrl: signer.url,
     botPort,
+    queuePrefix: prefix,
+    publicUrl: `http://127.0.0.1:${botPort}`,
     webhookPath,
     secrets,
     logLines,
