@@ -7,6 +7,8 @@ const steps: [string, string[]][] = [
   ['signer', ['npx', 'tsx', 'bench/signer.ts']],
   ['bot', ['npx', 'tsx', 'bench/bot.ts']],
   ['memory', ['npx', 'tsx', 'bench/memory.ts']],
+  ['deposit-notify', ['npx', 'tsx', 'bench/deposit-notify.ts']],
+  ['resync-ingest', ['npx', 'tsx', 'bench/resync-ingest.ts']],
 ];
 for (const [name, [command, ...args]] of steps) {
   console.log(`\n=== ${name}`);

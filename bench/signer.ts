@@ -4,9 +4,12 @@
  *   (a) signatures per second through the authenticated HTTP API with the real client, ~32 in flight
  *       (every request: HMAC check, XDR decode, declaration check, policy, key unseal, ed25519,
  *       one Postgres round trip for the replay guard and the audit row);
- *   (b) the same transactions signed in-process with the SDK (`tx.sign(keypair)`).
- * Client and server share this process's one event loop, so (a) is a lower bound for a signer
- * running alone.
+ *   (b) the same transactions signed in-process with the SDK (`tx.sign(keypair)`);
+ *   (c) like (a), but from 32 wallet keys under a daily limit (SIGNER_DAILY_LIMITS): each signature
+ *       also locks its key's row and reads and records today's spending, in one transaction with the
+ *       audit row, instead of riding the audit log's group commit.
+ * Client and server share this process's one event loop, so (a) and (c) are lower bounds for a
+ * signer running alone.
  *
  *   npx tsx bench/signer.ts [transactions] [concurrency]
  */
@@ -14,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { Account, Asset, Keypair, Networks, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
 import { createSignerClient } from '../core/adapters/signer-client.ts';
 import { createLogger } from '../core/logger.ts';
+import { dailyLimitsSchema } from '../core/signer-protocol/daily-limits.ts';
 import { startSigner } from '../signer/server.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 
@@ -40,6 +44,8 @@ const signer = await startSigner(
     SIGNER_DATABASE_URL: database.url,
     EVM_CHAIN_ID: 31337,
     stellar: { passphrase },
+    // High enough never to refuse: (c) measures the cost of judging and recording, not refusals.
+    SIGNER_DAILY_LIMITS: dailyLimitsSchema.parse('wallet:stellar:native=1000000000'),
   },
   logger,
 );
@@ -49,16 +55,22 @@ try {
   const key = await client.createKey({ chain: 'stellar', ref: 'bench:stellar' });
   const destination = Keypair.random().publicKey();
 
-  const build = (index: number) => {
+  const walletKeys = await Promise.all(
+    Array.from({ length: 32 }, (_, index) =>
+      client.createKey({ chain: 'stellar', ref: `wallet:${index}:stellar` }),
+    ),
+  );
+
+  const build = (index: number, source = key) => {
     const amount = stroopsToAmount(10_000_000 + index * 37);
-    const transaction = new TransactionBuilder(new Account(key.address, String(1_000_000 + index)), {
+    const transaction = new TransactionBuilder(new Account(source.address, String(1_000_000 + index)), {
       fee: '100',
       networkPassphrase: passphrase,
     })
       .addOperation(Operation.payment({ destination, asset: Asset.native(), amount }))
       .setTimeout(300)
       .build();
-    return { transaction, xdr: transaction.toXDR(), amount };
+    return { transaction, xdr: transaction.toXDR(), amount, keyId: source.keyId };
   };
   const warmup = Array.from({ length: 500 }, (_, index) => build(total + index));
   const work = Array.from({ length: total }, (_, index) => build(index));
@@ -77,7 +89,7 @@ try {
           const item = items[index]!;
           const sent = performance.now();
           const signed = await client.signStellar({
-            keyId: key.keyId,
+            keyId: item.keyId,
             networkPassphrase: passphrase,
             transactionXdr: item.xdr,
             declaredOperations: [{ type: 'payment', destination, asset: 'native', amount: item.amount }],
@@ -106,7 +118,13 @@ try {
   for (const item of work) item.transaction.sign(local);
   const localSeconds = (performance.now() - localStarted) / 1000;
 
+  const limitedWork = Array.from({ length: total }, (_, index) => build(index, walletKeys[index % 32]));
+  await signAll(warmup.map((_, index) => build(total + index, walletKeys[index % 32])));
+  const limited = await signAll(limitedWork);
+
   const apiRate = total / api.seconds;
+  const limitedRate = total / limited.seconds;
+  const limitedSorted = limited.latencies.sort((a, b) => a - b);
   const localRate = total / localSeconds;
   const sorted = api.latencies.sort((a, b) => a - b);
   console.log(`signer bench: ${total} distinct Stellar payment transactions, ${concurrency} in flight`);
@@ -116,6 +134,10 @@ try {
   );
   console.log(`  (b) in-process SDK tx.sign(Keypair): ${localRate.toFixed(0)} tx/s`);
   console.log(`  ratio api/in-process: ${(apiRate / localRate).toFixed(2)}`);
+  console.log(
+    `  (c) API, 32 wallet keys under a daily limit (key row lock + spend read/write in the audit transaction): ${limitedRate.toFixed(0)} tx/s` +
+      ` (latency p50 ${percentile(limitedSorted, 50).toFixed(1)} ms, p99 ${percentile(limitedSorted, 99).toFixed(1)} ms)`,
+  );
 } finally {
   await signer.close();
   // pg's Pool.end() resolves before its sockets have said goodbye; a forced drop right away would
