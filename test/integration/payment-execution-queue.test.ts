@@ -133,7 +133,9 @@ async function waitForPayments(keys: string[], timeoutMs = 25_000) {
     const final = rows.every((row) => row.status === 'CONFIRMED' || row.status === 'FAILED');
     if (final && completed >= keys.length) return rows;
     if (Date.now() > deadline)
-      throw new Error(`payments still open: ${rows.map((row) => row.status).join(',')}, ${completed} jobs done`);
+      throw new Error(
+        `payments still open: ${rows.map((row) => row.status).join(',')}, ${completed} jobs done`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
