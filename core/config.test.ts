@@ -81,6 +81,26 @@ describe('loadWorkerConfig', () => {
       'SIGNER_AUTH_SECRET',
     );
   });
+
+  describe('the Stellar fee cap', () => {
+    const workerEnv = { ...botEnv, SIGNER_URL: 'http://127.0.0.1:8787', SIGNER_AUTH_SECRET: 'x'.repeat(32) };
+
+    it('offers at most 0.001 XLM per operation by default, and the bot checks sends with the same cap', () => {
+      expect(loadWorkerConfig(workerEnv).STELLAR_MAX_FEE_STROOPS).toBe(10_000);
+      expect(loadBotConfig(botEnv).STELLAR_MAX_FEE_STROOPS).toBe(10_000);
+      expect(
+        loadWorkerConfig({ ...workerEnv, STELLAR_MAX_FEE_STROOPS: '50000' }).STELLAR_MAX_FEE_STROOPS,
+      ).toBe(50_000);
+    });
+
+    it('refuses a cap below the protocol minimum, above the signer’s ceiling, or not a whole number', () => {
+      for (const value of ['99', '10000001', '150.5', 'lots', '-1'])
+        expect(
+          errorOf(() => loadWorkerConfig({ ...workerEnv, STELLAR_MAX_FEE_STROOPS: value })).variable,
+          value,
+        ).toBe('STELLAR_MAX_FEE_STROOPS');
+    });
+  });
 });
 
 describe('loadSignerConfig', () => {

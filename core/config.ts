@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { dailyLimitsSchema } from './signer-protocol/daily-limits.ts';
 import { parseTokenList } from './domain/tokens.ts';
+import {
+  DEFAULT_STELLAR_MAX_FEE_STROOPS,
+  MAX_STELLAR_FEE_CAP_STROOPS,
+  MIN_STELLAR_FEE_STROOPS,
+} from './domain/stellar-fees.ts';
 
 const STELLAR_NETWORKS = {
   testnet: {
@@ -53,6 +58,19 @@ const evmShape = {
   EVM_CHAIN_ID: chainId,
   EVM_TOKENS: evmTokensSetting,
 };
+/**
+ * The most a Stellar transaction offers per operation under surge pricing; above it payments wait.
+ * Bot and worker read it alike, so the fee a send is checked with is the fee it is built with. At
+ * most the key service's own ceiling (see core/domain/stellar-fees.ts), so the signer never refuses
+ * a fee the worker chose.
+ */
+const stellarMaxFee = z.coerce
+  .number()
+  .int()
+  .min(MIN_STELLAR_FEE_STROOPS)
+  .max(MAX_STELLAR_FEE_CAP_STROOPS)
+  .default(DEFAULT_STELLAR_MAX_FEE_STROOPS);
+
 const paymentsShape = {
   /** How long an invoice stays payable unless its creator says otherwise. */
   INVOICE_TTL_MINUTES: z.coerce.number().int().min(1).max(525_600).default(1440),
@@ -126,6 +144,7 @@ export function loadBotConfig(env: NodeJS.ProcessEnv = process.env) {
       PORT: port.default(3000),
       LOG_LEVEL: logLevel,
       BOT_ADMIN_IDS: z.string().optional(),
+      STELLAR_MAX_FEE_STROOPS: stellarMaxFee,
     },
     env,
   );
@@ -149,6 +168,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env) {
       SIGNER_AUTH_SECRET: secret(32),
       ...paymentsShape,
       STELLAR_ACTIVATION_AMOUNT: xlmAmount.default('2'),
+      STELLAR_MAX_FEE_STROOPS: stellarMaxFee,
       /** Upper bound of a Stellar transaction's validity; after it an envelope never seen cannot land. */
       STELLAR_TX_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(300).default(60),
       /** Blocks on top of an EVM transfer's block before it is credited. */

@@ -17,6 +17,7 @@ import {
   type DailyLimit,
 } from '../core/signer-protocol/daily-limits.ts';
 import type { DeclaredEvmTransfer, DeclaredStellarOperation } from '../core/signer-protocol/schema.ts';
+import { SIGNER_STELLAR_MAX_FEE_STROOPS } from '../core/signer-protocol/fees.ts';
 import { SignerRefusal } from './errors.ts';
 
 /** What is about to be signed, already checked against the payload. */
@@ -59,14 +60,10 @@ export interface PolicyLimits {
   evmMaxFeeWei?: bigint;
 }
 
-/**
- * The Stellar cap is 1 XLM per transaction: 100,000 times the minimum fee of a one-operation
- * transaction (100 stroops), so surge pricing has room, while a fee-draining envelope cannot take
- * more than that.
- */
+/** The Stellar fee cap is shared with the worker (core/signer-protocol/fees.ts explains it). */
 export const DEFAULT_POLICY_LIMITS: PolicyLimits = {
   stellarOperationTypes: new Set(['createAccount', 'payment']),
-  stellarMaxFeeStroops: 10_000_000n,
+  stellarMaxFeeStroops: BigInt(SIGNER_STELLAR_MAX_FEE_STROOPS),
 };
 
 /** A spend of one asset by one transaction that a daily limit applies to. */

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { accountStateOf, parsePaymentRecord, StellarRecordInvalidError } from './stellar-horizon.ts';
+import {
+  accountStateOf,
+  feeQuoteOf,
+  parsePaymentRecord,
+  StellarHorizonError,
+  StellarRecordInvalidError,
+} from './stellar-horizon.ts';
 
 // Records in the shape pubnet Horizon (v2.x/v22+) serves from `/payments?join=transactions`; links
 // trimmed. Accounts and hashes are real-looking but arbitrary.
@@ -290,5 +296,70 @@ describe('accountStateOf', () => {
     // The raw resource (not the SDK's AccountResponse) names it `data`.
     const raw = account({ data_attr: undefined, data: { 'config.memo_required': 'MQ==' } });
     expect(accountStateOf(raw, RESERVE).memoRequired).toBe(true);
+  });
+});
+
+describe('feeQuoteOf', () => {
+  // Shaped like pubnet Horizon's `/fee_stats` during a surge: strings of stroops per operation.
+  const surge = {
+    last_ledger: '51234567',
+    last_ledger_base_fee: '100',
+    ledger_capacity_usage: '0.97',
+    fee_charged: {
+      max: '1000000',
+      min: '100',
+      mode: '100',
+      p10: '100',
+      p20: '100',
+      p30: '100',
+      p40: '101',
+      p50: '200',
+      p60: '250',
+      p70: '400',
+      p80: '1000',
+      p90: '2501',
+      p95: '10000',
+      p99: '200000',
+    },
+    max_fee: {
+      max: '100000000',
+      min: '100',
+      mode: '100',
+      p10: '100',
+      p20: '150',
+      p30: '200',
+      p40: '300',
+      p50: '500',
+      p60: '1000',
+      p70: '2000',
+      p80: '5000',
+      p90: '10000',
+      p95: '50000',
+      p99: '1000000',
+    },
+  };
+
+  it('quotes the 90th percentile of what was charged, with the cap', () => {
+    expect(feeQuoteOf(surge, 10_000)).toEqual({ needed: 2_501, cap: 10_000 });
+  });
+
+  it('quotes the base fee when the statistics show less', () => {
+    const quiet = {
+      ...surge,
+      last_ledger_base_fee: '200',
+      fee_charged: { ...surge.fee_charged, p90: '100' },
+    };
+    expect(feeQuoteOf(quiet, 10_000).needed).toBe(200);
+  });
+
+  it('treats an unreadable answer as a failed read, retried later', () => {
+    for (const broken of [
+      {},
+      { ...surge, fee_charged: { ...surge.fee_charged, p90: '25.5' } },
+      { ...surge, last_ledger_base_fee: 100 },
+      null,
+    ]) {
+      expect(() => feeQuoteOf(broken, 10_000)).toThrow(StellarHorizonError);
+    }
   });
 });

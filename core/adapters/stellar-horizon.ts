@@ -5,6 +5,8 @@
  * Submission outcomes are split the way a money-moving caller must treat them:
  * - {@link StellarTransactionFailedError}: Horizon says this envelope did not succeed and never will
  *   (`tx_bad_seq`, `tx_too_late`, `tx_failed` with operation codes, ...). Build a new one if useful.
+ *   One code is the exception: `tx_insufficient_fee` refuses this submission only (the bid is
+ *   below what the current load asks), so the same bytes may still land once the surge passes.
  * - {@link StellarSubmissionUnknownError}: timeout, 5xx, dropped connection. The envelope may or may
  *   not be in a ledger: resubmit the SAME envelope (or look its hash up) until it is found, or its
  *   `maxTime` has passed and it is still not found.
@@ -22,6 +24,11 @@ import {
 } from '@stellar/stellar-sdk';
 import { z } from 'zod';
 import { formatStroops, formatStroopsFixed, parseStellarAmount } from '../domain/amounts.ts';
+import {
+  DEFAULT_STELLAR_MAX_FEE_STROOPS,
+  quoteStellarFee,
+  type StellarFeeQuote,
+} from '../domain/stellar-fees.ts';
 import { AppError, PermanentError } from '../errors.ts';
 import type {
   StellarAccountState,
@@ -40,10 +47,16 @@ import {
   type StellarPaymentFeed,
 } from '../services/stellar-watcher.ts';
 
-/** Horizon refused the envelope for good; resubmitting the same bytes cannot succeed. */
+/**
+ * Horizon refused the envelope, or it failed inside a ledger; resubmitting the same bytes cannot
+ * succeed, except after `tx_insufficient_fee` (a refusal under surge pricing).
+ */
 export class StellarTransactionFailedError extends AppError {
-  /** The same envelope will never succeed; whether a new one should be built is the caller's call. */
-  readonly retryable = false;
+  /**
+   * Whether the same envelope may still succeed: only when it was refused for its fee. Whether a
+   * new one should be built is the caller's call.
+   */
+  readonly retryable: boolean;
 
   constructor(
     readonly hash: string,
@@ -59,6 +72,7 @@ export class StellarTransactionFailedError extends AppError {
       { hash, transactionCode, operationCodes },
       options,
     );
+    this.retryable = transactionCode === 'tx_insufficient_fee';
   }
 }
 
@@ -175,11 +189,16 @@ export class StellarSignatureInvalidError extends PermanentError {
   }
 }
 
-/** Options of {@link createStellarNetwork}; `StellarConfig` fits, plus the two extras. */
+/** Options of {@link createStellarNetwork}; `StellarConfig` fits, plus the extras. */
 export interface StellarNetworkOptions {
   horizonUrl: string;
   friendbotUrl: string | undefined;
   passphrase: string;
+  /**
+   * The most a transaction offers per operation, in stroops (STELLAR_MAX_FEE_STROOPS; default
+   * {@link DEFAULT_STELLAR_MAX_FEE_STROOPS}). Reported with every fee quote.
+   */
+  maxFeePerOperation?: number;
   /** Allow plain http. Defaults to true for loopback hosts (a local double), false otherwise. */
   allowHttp?: boolean;
   /**
@@ -238,6 +257,7 @@ function assertAddress(address: string, field: string): void {
 /** A {@link StellarNetwork} backed by a Horizon server. */
 export function createStellarNetwork(options: StellarNetworkOptions): StellarNetwork {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxFeePerOperation = options.maxFeePerOperation ?? DEFAULT_STELLAR_MAX_FEE_STROOPS;
   const allowHttp = options.allowHttp ?? LOOPBACK_HOSTS.has(new URL(options.horizonUrl).hostname);
   const server = new Horizon.Server(options.horizonUrl, { allowHttp });
   // The SDK has no timeout option and submits with a fixed 60 s; cap every request, that one too.
@@ -350,8 +370,9 @@ export function createStellarNetwork(options: StellarNetworkOptions): StellarNet
       });
     },
 
-    baseFee() {
-      return read('fetchBaseFee', () => server.fetchBaseFee());
+    async feePerOperation() {
+      const stats = await read('feeStats', () => server.feeStats());
+      return feeQuoteOf(stats, maxFeePerOperation);
     },
 
     async getAccount(address) {
@@ -376,6 +397,29 @@ export function createStellarNetwork(options: StellarNetworkOptions): StellarNet
 }
 
 const BASE_RESERVE_TTL_MS = 5 * 60_000;
+
+/** Horizon prints fees as decimal strings of stroops. */
+const stroopsText = z
+  .string()
+  .regex(/^\d{1,18}$/)
+  .transform(Number);
+const feeStatsSchema = z.object({
+  last_ledger_base_fee: stroopsText,
+  fee_charged: z.object({ p90: stroopsText }),
+});
+
+/**
+ * The fee quote behind Horizon's `/fee_stats` answer. An answer without the fields it needs is
+ * Horizon's fault (or a proxy's), retried like any failed read.
+ */
+export function feeQuoteOf(feeStats: unknown, maxFeePerOperation: number): StellarFeeQuote {
+  const parsed = feeStatsSchema.safeParse(feeStats);
+  if (!parsed.success) throw new StellarHorizonError('feeStats', 200, { cause: parsed.error });
+  return quoteStellarFee(
+    { lastLedgerBaseFee: parsed.data.last_ledger_base_fee, feeChargedP90: parsed.data.fee_charged.p90 },
+    maxFeePerOperation,
+  );
+}
 /** SEP-29: the data entry value "1", base64-encoded as Horizon serves data entries. */
 const MEMO_REQUIRED_VALUE = Buffer.from('1').toString('base64');
 
@@ -491,7 +535,7 @@ export interface CreateAccountTransactionInput {
   destination: string;
   /** Lumens for the new account, as a decimal string with at most 7 decimals. */
   startingBalance: string;
-  /** Fee per operation in stroops (from `baseFee()`). */
+  /** Fee per operation in stroops (from `feePerOperation()`). */
   baseFee: number;
   passphrase: string;
   /** The transaction is valid until now + this; after that it provably cannot land. Must be > 0. */

@@ -15,6 +15,7 @@ import {
 import type { InvalidDestinationReason } from '../domain/addresses.ts';
 import { STELLAR_DECIMALS, WEI_DECIMALS } from '../domain/amounts.ts';
 import { nativeSymbol } from '../domain/evm-chains.ts';
+import { feeUpperBound } from '../domain/stellar-fees.ts';
 import {
   InvalidPaymentAmountError,
   evmNativeUnit,
@@ -53,7 +54,7 @@ const MAX_UINT64 = 2n ** 64n - 1n;
 export interface SendValidationDeps {
   users: { findByUsername(username: string): Promise<UserRecord | null> };
   wallets: Pick<WalletRepository, 'listByUser'>;
-  stellar: Pick<StellarNetwork, 'getAccount' | 'baseFee'>;
+  stellar: Pick<StellarNetwork, 'getAccount' | 'feePerOperation'>;
   evm: Pick<EvmNetwork, 'getNativeBalance' | 'getTokenBalance' | 'feeData'>;
   evmChainId: number;
   evmTokens: readonly KnownToken[];
@@ -355,13 +356,15 @@ async function checkStellar(
   },
 ): Promise<PaymentDraft['fee']> {
   const { asset, amountBase } = input;
-  const [source, destination, baseFee] = await Promise.all([
+  const [source, destination, feeQuote] = await Promise.all([
     deps.stellar.getAccount(input.source),
     deps.stellar.getAccount(input.destination),
-    deps.stellar.baseFee(),
+    deps.stellar.feePerOperation(),
   ]);
   if (!source) return refuse({ code: 'source-not-ready', chain: 'STELLAR' });
-  const fee = BigInt(baseFee);
+  // The quote the payment builds with (one operation): under surge it waits rather than offer more
+  // than the cap, so the cap bounds what it may take.
+  const fee = BigInt(feeUpperBound(feeQuote));
   // What the account may spend on fees and XLM payments without going below its minimum balance.
   const spendableNative = source.nativeBalance - source.minimumBalance;
   const decimals = STELLAR_DECIMALS;

@@ -13,6 +13,7 @@ import { parseStellarAmount } from '../domain/amounts.ts';
 import { activationIntentKey, TREASURY_KEY_REF } from '../domain/intent-keys.ts';
 import type { IntentProgress } from './payment-execution/ports.ts';
 import { envelopeFacts, settleStellarEnvelope } from './payment-execution/stellar-envelope.ts';
+import { feeForFreshEnvelope } from './payment-execution/stellar-fee.ts';
 
 /** How many fresh envelopes one activation may build before it gives up. */
 const MAX_ENVELOPES = 5;
@@ -58,7 +59,9 @@ export type ActivationOutcome = 'activated' | 'already-active';
  * that already exists is simply recorded; a stored envelope is looked up and resubmitted as is
  * until it has landed or provably cannot (its sequence was consumed elsewhere or it expired), and
  * only then is a new one built. The treasury's sequence number is the fence: one activation at a
- * time per treasury, across every worker.
+ * time per treasury, across every worker. Under surge pricing an underpriced envelope is kept and
+ * resubmitted like any other that may still land, and while the load asks for more than the cap
+ * nothing is built: both end the run with a transient error, so the job retries later.
  */
 export async function activateStellarWallet(
   walletId: string,
@@ -113,6 +116,8 @@ async function fundFromTreasury(wallet: WalletRecord, key: string, deps: Activat
       }
       if (await deps.stellar.accountExists(wallet.address)) return;
 
+      // Before the envelope is counted: waiting out a surge above the cap builds nothing.
+      const fee = await feeForFreshEnvelope(deps.stellar);
       const envelopes = await deps.intents.countAttempt(key);
       if (envelopes > MAX_ENVELOPES) throw new ActivationFailedError(wallet.id, 'too many attempts');
       const { startingBalance, networkPassphrase, transactionTimeoutSeconds } = deps.settings;
@@ -121,7 +126,7 @@ async function fundFromTreasury(wallet: WalletRecord, key: string, deps: Activat
         sequence: await deps.stellar.getSequence(treasury.address),
         destination: wallet.address,
         startingBalance,
-        baseFee: await deps.stellar.baseFee(),
+        baseFee: fee,
         timeoutSeconds: transactionTimeoutSeconds,
       });
       const signature = await deps.keys.signStellar({

@@ -4,6 +4,9 @@
  * ledger model (`./horizon/ledger.ts`) that decodes envelopes with the SDK and checks time bounds,
  * fees, sequence numbers, signatures, reserves and trustlines before it applies anything.
  *
+ * Fees: the base fee (100 stroops per operation) by default; `setSurge` simulates surge pricing,
+ * with `/fee_stats` reporting it and low bids refused with `tx_insufficient_fee` like stellar-core.
+ *
  * Ledgers: by default each included transaction closes its own ledger at once (`ledgerClose:
  * 'per-transaction'`); `'manual'` keeps submissions waiting until the test calls `closeLedger()`,
  * and `{ everyMs }` closes a ledger on a timer, so one ledger can hold several transactions. Test
@@ -30,6 +33,7 @@ import {
   HorizonLedger,
   type LedgerOptions,
   type SubmissionResult,
+  type SurgePricing,
   type TransactionEntry,
 } from './horizon/ledger.ts';
 import { issue, pay, trust, type PaymentOptions } from './horizon/outside-wallet.ts';
@@ -52,7 +56,9 @@ import { PageStream, streamError } from './horizon/sse.ts';
 
 export {
   FRIENDBOT_STARTING_BALANCE,
+  type FeeStatKey,
   type SubmissionResult,
+  type SurgePricing,
   type TransactionEntry,
 } from './horizon/ledger.ts';
 export { HorizonDoubleSubmissionError, type PaymentOptions } from './horizon/outside-wallet.ts';
@@ -147,6 +153,15 @@ export interface HorizonDouble {
   closeLedger(): number;
   /** Moves the ledger clock forward (time bounds expire without waiting). */
   advanceTime(seconds: number): void;
+  /**
+   * Simulates surge pricing until called with `null`: an envelope offering less than
+   * `minFeePerOperation` per operation is answered 400 `tx_insufficient_fee` (nothing changes), an
+   * accepted one is charged that per operation, and `/fee_stats` shows full ledgers and what they
+   * charged (see {@link SurgePricing}). Test helpers (`createAccount`, `pay`, ...) bid enough.
+   */
+  setSurge(surge: SurgePricing | null): void;
+  /** The lowest fee per operation the network accepts now. */
+  minFeePerOperation(): bigint;
   /** The next submission gets this HTTP status (e.g. 504) with Horizon's problem body. */
   failNext(fault: SubmissionFault & { status: number }): void;
   /**
@@ -372,7 +387,8 @@ export async function startHorizonDouble(options: HorizonDoubleOptions = {}): Pr
         200,
         rootResource(base, ledger.passphrase, ledger.latest, ledger.history()[0]!.sequence),
       );
-    if (path === '/fee_stats') return send(res, 200, feeStatsResource(ledger.latest, ledger.baseFee));
+    if (path === '/fee_stats')
+      return send(res, 200, feeStatsResource(ledger.latest, ledger.baseFee, ledger.surge));
     if (path === '/friendbot') return friendbot(url.searchParams.get('addr') ?? '', res);
     if (segments[0] === 'accounts' && segments.length === 2) {
       const id = segments[1]!;
@@ -500,6 +516,8 @@ export async function startHorizonDouble(options: HorizonDoubleOptions = {}): Pr
     latestLedger: () => ledger.latest.sequence,
     closeLedger: () => ledger.closeLedger().sequence,
     advanceTime: (seconds) => ledger.advanceTime(seconds),
+    setSurge: (surge) => ledger.setSurge(surge),
+    minFeePerOperation: () => ledger.minFeePerOperation(),
     failNext: ({ status, apply = false }) => void faults.push({ kind: 'status', status, apply }),
     timeoutNext: ({ apply = false, holdMs } = {}) => void faults.push({ kind: 'hang', apply, holdMs }),
     failNextWith: (code, count = 1) => {

@@ -1184,3 +1184,121 @@ describe('test controls', () => {
     expect(record.successful).toBe(false);
   });
 });
+
+describe('surge pricing', () => {
+  // A double of its own: a surge must not refuse other tests' transactions.
+  let surging: HorizonDouble;
+  let client: Horizon.Server;
+  beforeAll(async () => {
+    surging = await startHorizonDouble();
+    client = new Horizon.Server(surging.url, { allowHttp: true });
+  });
+  afterAll(async () => {
+    await surging.close();
+  });
+
+  /** `operations` payments of 1 XLM between two fresh accounts, offering `fee` stroops per operation (the SDK's `fee`). */
+  async function paymentOffering(fee: string, operations = 1) {
+    const source = Keypair.random();
+    surging.createAccount(source.publicKey(), '100');
+    const destination = Keypair.random().publicKey();
+    surging.createAccount(destination, '10');
+    const account = await client.loadAccount(source.publicKey());
+    const builder = new TransactionBuilder(new Account(source.publicKey(), account.sequence), {
+      fee,
+      networkPassphrase: surging.passphrase,
+    });
+    for (let i = 0; i < operations; i++)
+      builder.addOperation(Operation.payment({ destination, asset: Asset.native(), amount: '1' }));
+    const tx = builder.setTimeout(60).build();
+    tx.sign(source);
+    return { tx, source: source.publicKey() };
+  }
+
+  const PERCENTILES = ['p10', 'p20', 'p30', 'p40', 'p50', 'p60', 'p70', 'p80', 'p90', 'p95', 'p99'];
+
+  it('reports an idle network in fee_stats: every field as Horizon prints it, all at the base fee', async () => {
+    const stats = await client.feeStats();
+    expect(stats).toMatchObject({
+      last_ledger: String(surging.latestLedger()),
+      last_ledger_base_fee: '100',
+      ledger_capacity_usage: '0.00',
+    });
+    for (const distribution of [stats.fee_charged, stats.max_fee])
+      for (const key of ['max', 'min', 'mode', ...PERCENTILES])
+        expect(distribution[key as keyof typeof distribution], key).toBe('100');
+  });
+
+  describe('while ledgers are full', () => {
+    beforeAll(() => surging.setSurge({ minFeePerOperation: 1_000n }));
+    afterAll(() => surging.setSurge(null));
+
+    it('refuses a lower bid with 400 tx_insufficient_fee, naming the fee it needed, and changes nothing', async () => {
+      const { tx, source } = await paymentOffering('999', 2);
+      const before = surging.account(source);
+      const refused = (await client.submitTransaction(tx).then(
+        () => {
+          throw new Error('expected the submission to be refused');
+        },
+        (caught: unknown) => caught,
+      )) as { response: { status: number; data: { extras: { result_codes: unknown; result_xdr: string } } } };
+      expect(refused.response.status).toBe(400);
+      expect(refused.response.data.extras.result_codes).toEqual({ transaction: 'tx_insufficient_fee' });
+      const result = xdr.TransactionResult.fromXDR(refused.response.data.extras.result_xdr, 'base64');
+      expect(result.feeCharged().toString()).toBe('2000');
+      expect(surging.account(source)).toEqual(before);
+    });
+
+    it('takes a bid at or above the clearing price and charges the clearing price, not the bid', async () => {
+      const { tx, source } = await paymentOffering('1500');
+      const before = surging.account(source)!.balance;
+      const landed = await client.submitTransaction(tx);
+      expect(landed.successful).toBe(true);
+      expect(surging.account(source)!.balance).toBe(before - ONE_XLM - 1_000n);
+      const record = await client.transactions().transaction(landed.hash).call();
+      expect(record).toMatchObject({ fee_charged: '1000', max_fee: '1500' });
+    });
+
+    it('shows full ledgers in fee_stats, charged at the clearing price, the base fee unchanged', async () => {
+      const stats = await client.feeStats();
+      expect(stats).toMatchObject({ last_ledger_base_fee: '100', ledger_capacity_usage: '1.00' });
+      for (const key of ['max', 'min', 'mode', ...PERCENTILES])
+        expect(stats.fee_charged[key as keyof typeof stats.fee_charged], key).toBe('1000');
+    });
+
+    it('lets test helpers bid enough', () => {
+      expect(fundedAccountOn(surging).feeCharged).toBe(1_000n);
+    });
+  });
+
+  it('shows the charged fees a test asks for, each unset key repeating the nearest one below', async () => {
+    surging.setSurge({ minFeePerOperation: 1_000n, feeCharged: { p50: 1_200n, p90: 2_000n, max: 9_000n } });
+    try {
+      const { fee_charged: charged } = await client.feeStats();
+      expect(charged).toMatchObject({ min: '1200', p10: '1200', p50: '1200', mode: '1200', p80: '1200' });
+      expect(charged).toMatchObject({ p90: '2000', p95: '2000', p99: '2000', max: '9000' });
+    } finally {
+      surging.setSurge(null);
+    }
+  });
+
+  it('accepts the very envelope it refused once the surge has passed, charging the base fee', async () => {
+    const { tx, source } = await paymentOffering('500');
+    const before = surging.account(source)!.balance;
+    surging.setSurge({ minFeePerOperation: 1_000n });
+    try {
+      expect((await rejection(client.submitTransaction(tx))).codes).toEqual({
+        transaction: 'tx_insufficient_fee',
+      });
+    } finally {
+      surging.setSurge(null);
+    }
+    await expect(client.submitTransaction(tx)).resolves.toMatchObject({ successful: true });
+    expect(surging.account(source)!.balance).toBe(before - ONE_XLM - 100n);
+  });
+});
+
+/** Creates an account on `target` through a real transaction and returns that transaction. */
+function fundedAccountOn(target: HorizonDouble) {
+  return target.createAccount(Keypair.random().publicKey(), '5');
+}

@@ -403,3 +403,166 @@ describe('when the job runs out of attempts', () => {
     expect(balanceOf(recipient)).toBe(parseStellarAmount('11'));
   });
 });
+
+describe('under surge pricing', () => {
+  const XLM_100 = parseStellarAmount('100');
+
+  it('offers the fee fee_stats shows and is charged the clearing price, once', async () => {
+    const { order, recipient, source } = await payment('2');
+    const status = recordingStatus();
+    horizon.setSurge({ minFeePerOperation: 1_000n, feeCharged: { p50: 1_000n, p90: 1_500n } });
+    try {
+      expect(await executePayment(order.key, paymentDeps(env, { status: status.reporter }))).toMatchObject({
+        status: 'confirmed',
+      });
+    } finally {
+      horizon.setSurge(null);
+    }
+    const [landed] = landedFrom(source);
+    expect(landed).toMatchObject({ maxFee: 1_500n, feeCharged: 1_000n });
+    expect(balanceOf(source)).toBe(XLM_100 - parseStellarAmount('2') - 1_000n);
+    expect(balanceOf(recipient)).toBe(parseStellarAmount('12'));
+    expect(status.stagesOf(order.key)).toEqual(['signing', 'submitted', 'confirmed']);
+  });
+
+  describe('when the surge outruns the fee statistics', () => {
+    it('keeps the refused envelope without telling the payer it failed, and lands it once the surge passes', async () => {
+      const { order, recipient, source } = await payment('3');
+      const status = recordingStatus();
+      // fee_stats still shows 300 per operation while the network now takes 1,000 or more.
+      horizon.setSurge({ minFeePerOperation: 1_000n, feeCharged: { p90: 300n } });
+      let refused;
+      try {
+        await expect(
+          executePayment(order.key, paymentDeps(env, { status: status.reporter })),
+        ).rejects.toMatchObject({
+          code: 'STELLAR_ENVELOPE_UNDECIDED',
+          fields: { codes: ['tx_insufficient_fee'] },
+        });
+        refused = await intentRow(env, order.key);
+        expect(refused).toMatchObject({ status: 'SUBMITTED', attempts: 1 });
+
+        // The job's next attempt, still in the surge: the same bytes again, nothing new built.
+        await expect(
+          executePayment(order.key, paymentDeps(env, { status: status.reporter })),
+        ).rejects.toMatchObject({ code: 'STELLAR_ENVELOPE_UNDECIDED' });
+        expect(await intentRow(env, order.key)).toMatchObject({
+          envelope: refused.envelope,
+          txHash: refused.txHash,
+          attempts: 1,
+        });
+      } finally {
+        horizon.setSurge(null);
+      }
+      expect(status.stagesOf(order.key)).not.toContain('failed');
+      expect(landedFrom(source)).toHaveLength(0);
+      expect(balanceOf(source)).toBe(XLM_100);
+
+      const outcome = await executePayment(order.key, paymentDeps(env, { status: status.reporter }));
+      expect(outcome).toEqual({ status: 'confirmed', txHash: refused.txHash });
+      expect(status.stagesOf(order.key).at(-1)).toBe('confirmed');
+      const before = submissions();
+      expect(await executePayment(order.key, paymentDeps(env))).toEqual(outcome);
+      expect(submissions()).toBe(before);
+
+      const landed = landedFrom(source);
+      expect(landed).toHaveLength(1);
+      expect(landed[0]).toMatchObject({ envelopeXdr: refused.envelope, maxFee: 300n, feeCharged: 100n });
+      expect(balanceOf(source)).toBe(XLM_100 - parseStellarAmount('3') - 100n);
+      expect(balanceOf(recipient)).toBe(parseStellarAmount('13'));
+    });
+
+    it('rebuilds with a fresh fee only once the refused envelope provably cannot land', async () => {
+      let offsetMs = 0;
+      const clock = () => Date.now() + offsetMs;
+      const { order, recipient, source } = await payment('4');
+      horizon.setSurge({ minFeePerOperation: 1_000n, feeCharged: { p90: 300n } });
+      try {
+        await expect(executePayment(order.key, paymentDeps(env, { clock }))).rejects.toMatchObject({
+          code: 'STELLAR_ENVELOPE_UNDECIDED',
+        });
+        const refused = (await intentRow(env, order.key)).envelope!;
+
+        // The surge goes on and the statistics catch up, while the refused envelope expires.
+        horizon.setSurge({ minFeePerOperation: 1_000n });
+        horizon.advanceTime(120);
+        offsetMs = 120_000;
+        try {
+          expect(await executePayment(order.key, paymentDeps(env, { clock }))).toMatchObject({
+            status: 'confirmed',
+          });
+        } finally {
+          horizon.advanceTime(-120);
+        }
+        const landed = landedFrom(source);
+        expect(landed).toHaveLength(1);
+        expect(landed[0]!.envelopeXdr).not.toBe(refused);
+        expect(envelopeFacts(landed[0]!.envelopeXdr).sequence).toBe(envelopeFacts(refused).sequence);
+        expect(landed[0]).toMatchObject({ maxFee: 1_000n, feeCharged: 1_000n });
+        // The refused envelope is fenced off by the sequence number, should it ever be resubmitted.
+        expect(horizon.submit(refused)).toMatchObject({ status: 'rejected' });
+      } finally {
+        horizon.setSurge(null);
+      }
+      expect(balanceOf(source)).toBe(XLM_100 - parseStellarAmount('4') - 1_000n);
+      expect(balanceOf(recipient)).toBe(parseStellarAmount('14'));
+      expect((await intentRow(env, order.key)).attempts).toBe(2);
+    });
+  });
+
+  describe('when the fee the network asks is above the cap', () => {
+    it('waits with nothing signed, and pays once the surge has passed', async () => {
+      const { order, recipient, source } = await payment('5');
+      const status = recordingStatus();
+      const before = submissions();
+      horizon.setSurge({ minFeePerOperation: 20_000n });
+      try {
+        await expect(
+          executePayment(order.key, paymentDeps(env, { status: status.reporter })),
+        ).rejects.toMatchObject({ code: 'STELLAR_FEE_ABOVE_CAP', needed: 20_000, cap: 10_000 });
+        expect(await intentRow(env, order.key)).toMatchObject({ envelope: null, attempts: 0 });
+        expect(submissions()).toBe(before);
+        expect(status.stagesOf(order.key)).toEqual([]);
+      } finally {
+        horizon.setSurge(null);
+      }
+      expect(await executePayment(order.key, paymentDeps(env))).toMatchObject({ status: 'confirmed' });
+      expect(landedFrom(source)).toMatchObject([{ maxFee: 100n, feeCharged: 100n }]);
+      expect(balanceOf(recipient)).toBe(parseStellarAmount('15'));
+    });
+
+    it('pays it when the configured cap allows', async () => {
+      const { order, source } = await payment('1');
+      const generous = createStellarNetwork({
+        horizonUrl: horizon.url,
+        friendbotUrl: undefined,
+        passphrase: horizon.passphrase,
+        maxFeePerOperation: 50_000,
+      });
+      horizon.setSurge({ minFeePerOperation: 20_000n });
+      try {
+        await executePayment(order.key, paymentDeps(env, { stellar: generous }));
+      } finally {
+        horizon.setSurge(null);
+      }
+      expect(landedFrom(source)).toMatchObject([{ maxFee: 20_000n, feeCharged: 20_000n }]);
+    });
+
+    it('ends like any payment whose attempts ran out with nothing sent', async () => {
+      const { order, source } = await payment('1');
+      horizon.setSurge({ minFeePerOperation: 20_000n });
+      const status = recordingStatus();
+      try {
+        await expect(executePayment(order.key, paymentDeps(env))).rejects.toMatchObject({
+          code: 'STELLAR_FEE_ABOVE_CAP',
+        });
+        await abandonPayment(order.key, paymentDeps(env, { status: status.reporter }));
+      } finally {
+        horizon.setSurge(null);
+      }
+      expect(await intentRow(env, order.key)).toMatchObject({ status: 'FAILED', envelope: null });
+      expect(status.updatesOf(order.key)).toEqual([{ stage: 'failed', reason: 'network' }]);
+      expect(landedFrom(source)).toHaveLength(0);
+    });
+  });
+});

@@ -99,6 +99,37 @@ describe('sending on Stellar', () => {
     });
   });
 
+  describe('under surge pricing', () => {
+    it('keeps back the fee a payment would be built with now, from fee_stats', async () => {
+      world.horizon.setSurge({ minFeePerOperation: 1_000n, feeCharged: { p90: 2_500n } });
+      try {
+        expect((await deps.stellar.feePerOperation()).needed).toBe(2_500);
+        expect((await draftOf({ amount: '1' })).fee).toEqual({
+          amountBase: 2_500n,
+          code: 'XLM',
+          decimals: 7,
+        });
+        const account = world.horizon.account(sender.stellar!.publicKey())!;
+        const spendable = account.balance - 3n * world.horizon.baseReserve;
+        expect(await refusalOf({ amount: '99' })).toMatchObject({
+          code: 'insufficient-balance',
+          available: spendable - 2_500n,
+        });
+      } finally {
+        world.horizon.setSurge(null);
+      }
+    });
+
+    it('keeps back no more than the cap, since above it the payment waits', async () => {
+      world.horizon.setSurge({ minFeePerOperation: 50_000n });
+      try {
+        expect((await draftOf({ amount: '1' })).fee.amountBase).toBe(10_000n);
+      } finally {
+        world.horizon.setSurge(null);
+      }
+    });
+  });
+
   it('resolves a @username, in any case, to that user’s wallet on the asset’s chain', async () => {
     const draft = await draftOf({ destination: '@alice_w', amount: '2' });
     expect(draft.destination).toBe(alice.stellar!.publicKey());

@@ -59,7 +59,7 @@ async function signedCreateAccount(
     sequence: await stellar.getSequence(source.publicKey()),
     destination,
     startingBalance,
-    baseFee: await stellar.baseFee(),
+    baseFee: (await stellar.feePerOperation()).needed,
     passphrase: double.passphrase,
     timeoutSeconds: options.timeoutSeconds ?? 60,
     now: options.now,
@@ -158,13 +158,28 @@ describe('createStellarNetwork against the Horizon double', () => {
     });
   });
 
-  describe('getSequence and baseFee', () => {
-    it('reads the current sequence as a decimal string and the base fee in stroops', async () => {
+  describe('getSequence and feePerOperation', () => {
+    it('reads the current sequence as a decimal string and the fee an idle network asks', async () => {
       const account = fundedAccount();
       expect(await stellar.getSequence(account.publicKey())).toBe(
         double.account(account.publicKey())!.sequence.toString(),
       );
-      expect(await stellar.baseFee()).toBe(100);
+      expect(await stellar.feePerOperation()).toEqual({ needed: 100, cap: 10_000 });
+    });
+
+    it('quotes what surge pricing asks, from fee_stats, with the configured cap', async () => {
+      const capped = createStellarNetwork({
+        horizonUrl: double.url,
+        friendbotUrl: undefined,
+        passphrase: double.passphrase,
+        maxFeePerOperation: 5_000,
+      });
+      double.setSurge({ minFeePerOperation: 1_500n, feeCharged: { p90: 2_000n } });
+      try {
+        expect(await capped.feePerOperation()).toEqual({ needed: 2_000, cap: 5_000 });
+      } finally {
+        double.setSurge(null);
+      }
     });
 
     it('raises StellarAccountNotFoundError for a missing account', async () => {

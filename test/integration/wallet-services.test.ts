@@ -203,6 +203,47 @@ describe('activating from the treasury', () => {
     });
   });
 
+  describe('under surge pricing', () => {
+    it('keeps an envelope the surge refused, and lands that one once the surge passes', async () => {
+      const wallet = await newStellarWallet();
+      // fee_stats lags behind: it shows 300 per operation while the network takes 1,000 or more.
+      horizon.setSurge({ minFeePerOperation: 1_000n, feeCharged: { p90: 300n } });
+      try {
+        await expect(activateStellarWallet(wallet.id, deps().activation)).rejects.toMatchObject({
+          code: 'STELLAR_ENVELOPE_UNDECIDED',
+        });
+      } finally {
+        horizon.setSurge(null);
+      }
+      const refused = await storedEnvelopeOf(wallet.id);
+      expect(refused).toMatchObject({ status: 'SUBMITTED', attempts: 1 });
+      expect(horizon.account(wallet.address)).toBeUndefined();
+
+      const treasuryBefore = horizon.account(treasury)!.balance;
+      expect(await activateStellarWallet(wallet.id, deps().activation)).toBe('activated');
+      const landed = horizon
+        .transactions()
+        .filter((tx) => tx.sourceAccount === treasury && tx.hash === refused!.txHash);
+      expect(landed).toMatchObject([{ envelopeXdr: refused!.envelope, maxFee: 300n, feeCharged: 100n }]);
+      expect(horizon.account(treasury)!.balance).toBe(treasuryBefore - 20_000_000n - 100n);
+      expect(horizon.account(wallet.address)?.balance).toBe(20_000_000n);
+    });
+
+    it('builds nothing while the fee asked is above the cap', async () => {
+      const wallet = await newStellarWallet();
+      horizon.setSurge({ minFeePerOperation: 20_000n });
+      try {
+        await expect(activateStellarWallet(wallet.id, deps().activation)).rejects.toMatchObject({
+          code: 'STELLAR_FEE_ABOVE_CAP',
+        });
+      } finally {
+        horizon.setSurge(null);
+      }
+      expect(await storedEnvelopeOf(wallet.id)).toMatchObject({ envelope: null, attempts: 0 });
+      expect(await activateStellarWallet(wallet.id, deps().activation)).toBe('activated');
+    });
+  });
+
   describe('when the treasury cannot pay', () => {
     it('fails permanently with the network result codes', async () => {
       const poor = await newStellarWallet();

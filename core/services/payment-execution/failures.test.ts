@@ -6,6 +6,7 @@ import { LOCALES_DIR } from '../../locales.ts';
 import {
   PAYMENT_FAILURE_REASONS,
   failureRecord,
+  isNotAcceptedYet,
   reasonOfRecord,
   reasonOfSignerRefusal,
   reasonOfStellarCodes,
@@ -28,6 +29,15 @@ describe('payment failure reasons', () => {
     expect(reasonOfStellarCodes(['tx_failed', 'op_no_destination'])).toBe('destination-missing');
     expect(reasonOfStellarCodes(['tx_insufficient_balance'])).toBe('insufficient-funds');
     expect(reasonOfStellarCodes(['tx_bad_auth'])).toBe('rejected');
+  });
+
+  it('do not treat a refused submission as a failed payment', () => {
+    expect(isNotAcceptedYet(['tx_insufficient_fee'])).toBe(true);
+    expect(isNotAcceptedYet(['tx_bad_seq'])).toBe(true);
+    expect(isNotAcceptedYet(['tx_too_late'])).toBe(true);
+    expect(isNotAcceptedYet(['tx_failed', 'op_underfunded'])).toBe(false);
+    expect(isNotAcceptedYet(['tx_insufficient_balance'])).toBe(false);
+    expect(isNotAcceptedYet(['tx_bad_auth'])).toBe(false);
   });
 
   it('treat only final signer refusals as failures', () => {

@@ -87,6 +87,21 @@ const STELLAR_CODES: Readonly<Record<string, PaymentFailureReason>> = {
   op_src_not_authorized: 'not-authorized',
 };
 
+/**
+ * Transaction codes that refuse one submission without failing the payment: the envelope was not
+ * accepted, so this submission did not land it, yet the same bytes may still land (or have landed
+ * through an earlier submission). `tx_bad_seq`: its sequence number is not the next one;
+ * `tx_too_late`: past maxTime by the network's clock, which may run ahead of ours;
+ * `tx_insufficient_fee`: its bid is below what surge pricing asks now. Whether such an envelope
+ * can still land decides what happens next (stellar-envelope.ts), never these codes alone.
+ */
+const NOT_ACCEPTED_CODES: ReadonlySet<string> = new Set(['tx_bad_seq', 'tx_too_late', 'tx_insufficient_fee']);
+
+/** Whether Horizon's result codes only refuse this submission (see {@link NOT_ACCEPTED_CODES}). */
+export function isNotAcceptedYet(codes: readonly string[]): boolean {
+  return codes.some((code) => NOT_ACCEPTED_CODES.has(code));
+}
+
 /** The reason behind Horizon's result codes (transaction code first, then each operation's). */
 export function reasonOfStellarCodes(codes: readonly string[]): PaymentFailureReason {
   for (const code of codes) {

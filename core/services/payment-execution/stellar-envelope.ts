@@ -5,10 +5,17 @@
  * fresh one may be built. "Provably" means the hash is absent from Horizon and either the envelope's
  * maxTime has passed (with a grace for Horizon's ingestion lag and clock skew), or the source's
  * sequence number has moved past the envelope's, consumed by something else.
+ *
+ * Surge pricing refuses an envelope whose fee is below what the load asks (`tx_insufficient_fee`).
+ * That is not a failure of the effect: the envelope was not accepted, and it is kept and resubmitted
+ * while it can still land, so the surge may pass. Building a better-paying one at once would leave
+ * two envelopes that can both land; only the sequence number would stop the second, and only if the
+ * first went in first. Once it provably cannot land, the fresh one gets a fresh fee.
  */
 import { xdr } from '@stellar/stellar-sdk';
 import { AppError } from '../../errors.ts';
 import type { StellarNetwork } from '../../ports.ts';
+import { isNotAcceptedYet } from './failures.ts';
 import type { IntentProgress } from './ports.ts';
 
 /**
@@ -53,8 +60,9 @@ export interface SettleOptions {
 }
 
 /**
- * The network refused the envelope as stale or late, but neither its expiry nor a consumed sequence
- * proves yet that it can never land. Retry later: the same bytes are resubmitted.
+ * The network refused the envelope as stale, late or underpriced (surge pricing), but neither its
+ * expiry nor a consumed sequence proves yet that it can never land. Retry later: the same bytes
+ * are resubmitted.
  */
 export class StellarEnvelopeUndecidedError extends AppError {
   readonly retryable = true;
@@ -101,7 +109,7 @@ function resultCodesOf(error: unknown): string[] | undefined {
 type Fate = StellarSettlement | { kind: 'dead' } | { kind: 'undecided' };
 
 /**
- * Where an envelope the network just refused as stale or late stands. The account is read BEFORE
+ * Where an envelope the network just refused as stale, late or underpriced stands. The account is read BEFORE
  * the hash is looked up: Horizon ingests account state and transactions ledger by ledger, so a
  * sequence already consumed at that read would show our hash on the later lookup, had we consumed it.
  */
@@ -142,7 +150,7 @@ export async function settleStellarEnvelope(
     const codes = resultCodesOf(error);
     if (!codes) throw error;
     if (options.landedCodes?.some((code) => codes.includes(code))) return { kind: 'landed', ledger: null };
-    if (!codes.includes('tx_bad_seq') && !codes.includes('tx_too_late')) return { kind: 'failed', codes };
+    if (!isNotAcceptedYet(codes)) return { kind: 'failed', codes };
     const fate = await fateOf(stored, deps);
     if (fate.kind === 'dead') {
       await deps.intents.discardEnvelope(stored.key);

@@ -13,6 +13,7 @@ import {
 } from './context.ts';
 import { reasonOfStellarCodes } from './failures.ts';
 import { settleStellarEnvelope } from './stellar-envelope.ts';
+import { feeForFreshEnvelope } from './stellar-fee.ts';
 
 type Settled = RunResult | { kind: 'discarded' };
 
@@ -47,6 +48,8 @@ async function settle(context: RunContext, intent: PaymentIntentRecord, fresh: b
 /**
  * Settles the stored envelope, if any, and builds a fresh one only once the stored one provably
  * cannot land; a fresh envelope is stored before it is submitted, on the next pass of the loop.
+ * A fresh envelope offers the fee the current load asks; while that is above the cap, the run ends
+ * with `StellarFeeAboveCapError` (stellar-fee.ts; transient) and nothing built.
  */
 export async function runStellarPayment(context: RunContext): Promise<RunResult> {
   const { deps, wallet } = context;
@@ -61,8 +64,12 @@ export async function runStellarPayment(context: RunContext): Promise<RunResult>
       if (settled.kind !== 'discarded') return settled;
     }
 
-    const refusal = (await refusalBeforeSigning(context)) ?? (await countEnvelope(context));
+    const refusal = await refusalBeforeSigning(context);
     if (refusal) return { kind: 'failed', recorded: false, ...refusal };
+    // Before the envelope is counted: waiting out a surge above the cap builds nothing.
+    const fee = await feeForFreshEnvelope(deps.stellar);
+    const tooMany = await countEnvelope(context);
+    if (tooMany) return { kind: 'failed', recorded: false, ...tooMany };
     context.trail.progress({ stage: 'signing' });
     const unsigned = deps.stellarPayments.payment({
       sourceAddress: wallet.address,
@@ -71,7 +78,7 @@ export async function runStellarPayment(context: RunContext): Promise<RunResult>
       asset: { code: order.asset.code, issuer: order.asset.issuer },
       amount: order.amountBase,
       memo: order.memo,
-      baseFee: await deps.stellar.baseFee(),
+      baseFee: fee,
       timeoutSeconds: deps.settings.stellarTimeoutSeconds,
     });
     const amount = formatStroops(order.amountBase);

@@ -56,6 +56,40 @@ export interface LedgerOptions {
   now?: () => number;
 }
 
+/** Keys of a fee distribution in Horizon's `/fee_stats`. */
+export type FeeStatKey =
+  | 'min'
+  | 'mode'
+  | 'p10'
+  | 'p20'
+  | 'p30'
+  | 'p40'
+  | 'p50'
+  | 'p60'
+  | 'p70'
+  | 'p80'
+  | 'p90'
+  | 'p95'
+  | 'p99'
+  | 'max';
+
+/**
+ * Surge pricing: ledgers are full and stellar-core takes only bids of at least `minFeePerOperation`
+ * per operation; a lower one is refused with `tx_insufficient_fee`, the result's `feeCharged` naming
+ * the fee it would have needed (as stellar-core does). An accepted transaction is charged that
+ * clearing price per operation, whatever more it offered.
+ */
+export interface SurgePricing {
+  minFeePerOperation: bigint;
+  /**
+   * What `/fee_stats` says the last ledgers charged per operation. Unset keys repeat the nearest
+   * set key below them (the lowest set key for those below it; `mode` the median); nothing set:
+   * everything at `minFeePerOperation`. Setting values below the minimum shows statistics that
+   * lag behind a surge still rising.
+   */
+  feeCharged?: Partial<Record<FeeStatKey, bigint>>;
+}
+
 /** A closed ledger. */
 export interface LedgerHeader {
   sequence: number;
@@ -203,6 +237,7 @@ export class HorizonLedger {
   readonly payments = new PaymentIndex();
   private readonly clock: () => number;
   private clockOffsetMs = 0;
+  private surgePricing: SurgePricing | null = null;
 
   constructor(options: LedgerOptions) {
     this.passphrase = options.passphrase;
@@ -233,6 +268,24 @@ export class HorizonLedger {
   /** Moves the ledger's clock forward, so time bounds can expire without waiting. */
   advanceTime(seconds: number): void {
     this.clockOffsetMs += seconds * 1000;
+  }
+
+  /** Starts (or changes) surge pricing; `null` ends it. */
+  setSurge(surge: SurgePricing | null): void {
+    if (surge && surge.minFeePerOperation <= 0n)
+      throw new Error('horizon double: a surge needs a positive fee');
+    this.surgePricing = surge;
+  }
+
+  /** The surge in force, if any. */
+  get surge(): SurgePricing | null {
+    return this.surgePricing;
+  }
+
+  /** The lowest fee per operation the network accepts now: the base fee, or the surge's clearing price. */
+  minFeePerOperation(): bigint {
+    const surge = this.surgePricing?.minFeePerOperation ?? 0n;
+    return surge > this.baseFee ? surge : this.baseFee;
   }
 
   get latest(): LedgerHeader {
@@ -340,7 +393,8 @@ export class HorizonLedger {
       return this.reject(hash, envelopeXdr, 'txNotSupported');
     }
     const tx = decoded;
-    const feeCharged = this.baseFee * BigInt(tx.operations.length);
+    // Both the least the envelope must offer and what it is charged if it goes in.
+    const feeCharged = this.minFeePerOperation() * BigInt(tx.operations.length);
     const forcedTx = options.force === undefined ? undefined : txCodeOf(options.force);
     if (forcedTx) return this.reject(hash, envelopeXdr, forcedTx, [], feeCharged);
     const invalid = this.checkValid(tx, feeCharged);
@@ -376,7 +430,7 @@ export class HorizonLedger {
       ? Operation.payment({ destination: address, asset: Asset.native(), amount })
       : Operation.createAccount({ destination: address, startingBalance: amount });
     const tx = new TransactionBuilder(new Account(this.root.publicKey(), root.sequence.toString()), {
-      fee: this.baseFee.toString(),
+      fee: this.minFeePerOperation().toString(),
       networkPassphrase: this.passphrase,
     })
       .addOperation(operation)

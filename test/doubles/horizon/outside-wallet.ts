@@ -54,7 +54,8 @@ export function submitSigned(
   const account = ledger.account(source.publicKey());
   if (!account) throw new Error(`horizon double has no account ${source.publicKey()}`);
   const builder = new TransactionBuilder(new Account(source.publicKey(), account.sequence.toString()), {
-    fee: (ledger.baseFee * BigInt(operations.length)).toString(),
+    // Outside wallets bid what the network asks now, so test set-up works during a surge too.
+    fee: (ledger.minFeePerOperation() * BigInt(operations.length)).toString(),
     networkPassphrase: ledger.passphrase,
   });
   for (const operation of operations) builder.addOperation(operation);

@@ -4,7 +4,7 @@
  * fields such as a transaction's `ledger` into functions and keeps the value in `ledger_attr`).
  */
 import { formatStroopsFixed } from '../../../core/domain/amounts.ts';
-import type { LedgerHeader, TransactionEntry } from './ledger.ts';
+import type { FeeStatKey, LedgerHeader, SurgePricing, TransactionEntry } from './ledger.ts';
 import type { AssetRef, IndexedPayment } from './payments.ts';
 import type { ResultCodes } from './results.ts';
 import type { AccountEntry } from './state.ts';
@@ -385,20 +385,57 @@ export function rootResource(base: string, passphrase: string, latest: LedgerHea
   };
 }
 
-/** `GET /fee_stats` on an idle network: every percentile at the base fee. */
-export function feeStatsResource(latest: LedgerHeader, baseFee: bigint) {
-  const fee = baseFee.toString();
-  const distribution = Object.fromEntries(
-    ['max', 'min', 'mode', 'p10', 'p20', 'p30', 'p40', 'p50', 'p60', 'p70', 'p80', 'p90', 'p95', 'p99'].map(
-      (key) => [key, fee],
-    ),
-  );
+const FEE_STAT_ORDER = [
+  'min',
+  'p10',
+  'p20',
+  'p30',
+  'p40',
+  'p50',
+  'p60',
+  'p70',
+  'p80',
+  'p90',
+  'p95',
+  'p99',
+  'max',
+] as const satisfies readonly FeeStatKey[];
+
+/** A fee distribution as `/fee_stats` prints it: every key, decimal strings of stroops per operation. */
+function feeDistribution(given: Partial<Record<FeeStatKey, bigint>>, fallback: bigint) {
+  const lowest = FEE_STAT_ORDER.map((key) => given[key]).find((value) => value !== undefined);
+  let current = lowest ?? fallback;
+  const values = {} as Record<FeeStatKey, bigint>;
+  for (const key of FEE_STAT_ORDER) {
+    current = given[key] ?? current;
+    values[key] = current;
+  }
+  values.mode = given.mode ?? values.p50;
+  return Object.fromEntries(
+    (['max', 'min', 'mode', ...FEE_STAT_ORDER.slice(1, -1)] as FeeStatKey[]).map((key) => [
+      key,
+      values[key].toString(),
+    ]),
+  ) as Record<FeeStatKey, string>;
+}
+
+/**
+ * `GET /fee_stats`. On an idle network every percentile is at the base fee and ledgers are far from
+ * full; under surge pricing they are full and transactions were charged the surge's clearing price,
+ * or what the test says they were (see {@link SurgePricing}). `last_ledger_base_fee` stays the
+ * protocol's base fee either way, as on the real network: surge pricing does not change it.
+ */
+export function feeStatsResource(latest: LedgerHeader, baseFee: bigint, surge: SurgePricing | null) {
+  const charged = surge
+    ? feeDistribution(surge.feeCharged ?? {}, surge.minFeePerOperation)
+    : feeDistribution({}, baseFee);
   return {
     last_ledger: String(latest.sequence),
-    last_ledger_base_fee: fee,
-    ledger_capacity_usage: '0.00',
-    fee_charged: distribution,
-    max_fee: distribution,
+    last_ledger_base_fee: baseFee.toString(),
+    ledger_capacity_usage: surge ? '1.00' : '0.00',
+    fee_charged: charged,
+    // Bids: at least what was charged; the double keeps no separate record of them.
+    max_fee: charged,
   };
 }
 
