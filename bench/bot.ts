@@ -16,6 +16,7 @@ import { createUpdateLog } from '../core/adapters/update-log.ts';
 import type {
   EvmNetwork,
   InvoiceRepository,
+  NotificationOutbox,
   JobProducer,
   PaymentIntentRepository,
   PendingActionRepository,
@@ -103,6 +104,7 @@ const full = createBot(
     paymentIntents: unused as PaymentIntentRepository,
     confirmTtlSeconds: 300,
     invoices: unused as InvoiceRepository,
+    notificationOutbox: unused as NotificationOutbox,
     invoiceTtlMinutes: 60,
     publicUrl: null,
   },

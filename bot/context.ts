@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type {
   EvmNetwork,
   InvoiceRepository,
+  NotificationOutbox,
   JobProducer,
   PaymentIntentRepository,
   PendingActionRepository,
@@ -47,6 +48,8 @@ export interface BotDeps {
   /** How long a Confirm button stays valid (config CONFIRM_TTL_SECONDS). */
   confirmTtlSeconds: number;
   invoices: InvoiceRepository;
+  /** Notifications committed with a change (a Stars payment), released once queued. */
+  notificationOutbox: NotificationOutbox;
   /** How long a new invoice stays payable (config INVOICE_TTL_MINUTES). */
   invoiceTtlMinutes: number;
   /** Public origin of the bot's HTTP server for invoice pages (PUBLIC_URL, else the webhook's); null: none. */

@@ -18,6 +18,7 @@ import { createEvmNetwork } from '../core/adapters/evm-rpc.ts';
 import { createPendingActionRepository } from '../core/adapters/pending-action-repository.ts';
 import { createPaymentIntentRepository } from '../core/adapters/payment-intent-repository.ts';
 import { createInvoiceRepository } from '../core/adapters/invoice-repository.ts';
+import { createNotificationOutbox, prismaRunner } from '../core/adapters/notification-outbox.ts';
 import { createInvoicePage } from './invoice-page.ts';
 import { createBot } from './create-bot.ts';
 import { createBotServer } from './server.ts';
@@ -65,6 +66,7 @@ export async function startBotProcess(
     horizonUrl: config.stellar.horizonUrl,
     friendbotUrl: config.stellar.friendbotUrl,
     passphrase: config.stellar.passphrase,
+    maxFeePerOperation: config.STELLAR_MAX_FEE_STROOPS,
   });
   const evm = createEvmNetwork({ rpcUrl: config.EVM_RPC_URL, chainId: config.EVM_CHAIN_ID });
 
@@ -89,6 +91,7 @@ export async function startBotProcess(
       paymentIntents: createPaymentIntentRepository(prisma),
       confirmTtlSeconds: config.CONFIRM_TTL_SECONDS,
       invoices,
+      notificationOutbox: createNotificationOutbox(prismaRunner(prisma), logger),
       invoiceTtlMinutes: config.INVOICE_TTL_MINUTES,
       publicUrl,
     },

@@ -11,6 +11,7 @@ import type {
   SignStellarResponse,
 } from './signer-protocol/schema.ts';
 import type { NotificationPayload } from './queues.ts';
+import type { StellarFeeQuote } from './domain/stellar-fees.ts';
 
 /** The key service as seen by the worker. Implemented by core/adapters/signer-client.ts. */
 export interface KeyService {
@@ -40,8 +41,11 @@ export interface StellarNetwork {
   submit(envelopeXdr: string): Promise<{ hash: string; ledger: number }>;
   /** Whether a transaction with this hash is in a ledger, and whether it succeeded. */
   findTransaction(hash: string): Promise<{ successful: boolean; ledger: number } | null>;
-  /** The network's current base fee in stroops. */
-  baseFee(): Promise<number>;
+  /**
+   * The fee per operation a transaction should offer now (Horizon's `/fee_stats`) and the most the
+   * platform offers; see core/domain/stellar-fees.ts for how to build with it.
+   */
+  feePerOperation(): Promise<StellarFeeQuote>;
   /** Account state for checking a payment before signing; `null` when the account does not exist. */
   getAccount(address: string): Promise<StellarAccountState | null>;
 }
@@ -159,6 +163,23 @@ export interface JobProducer {
 
 /** A message the worker sends a user, named by kind; the text is rendered in the user's language at send time. */
 export type Notification = NotificationPayload;
+
+/** One outbox row: the notifications committed with one change. */
+export interface StagedNotifications {
+  id: string;
+  payloads: Notification[];
+}
+
+/** The outbox table as the queueing side sees it. Implemented by core/adapters/notification-outbox.ts; see core/services/notification-outbox.ts. */
+export interface NotificationOutbox {
+  /** Deletes the rows (their notifications are queued). */
+  release(ids: readonly string[]): Promise<void>;
+  /**
+   * Claims up to `limit` rows written before `before`, oldest first, skipping rows another sweeper
+   * holds; a claimed row that is not released becomes claimable again after the grace period.
+   */
+  claimStale(before: Date, limit: number): Promise<StagedNotifications[]>;
+}
 
 /** Builds Stellar transactions locally; the signature always comes from the key service. */
 export interface StellarTransactionFactory {
@@ -360,7 +381,7 @@ export interface InvoiceRepository {
     payerUserId: bigint | null;
     amount: bigint;
     now: Date;
-  }): Promise<{ credited: boolean; settled: boolean }>;
+  }): Promise<{ credited: boolean; settled: boolean; staged: StagedNotifications | null }>;
   /** PAID → REFUNDED for a charge; `false` when unknown or already refunded. */
   markStarPaymentRefunded(chargeId: string, now: Date): Promise<boolean>;
   findStarPayment(chargeId: string): Promise<{

@@ -13,6 +13,7 @@ export const QUEUE_NAMES = {
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 const decimalId = z.string().regex(/^\d{1,20}$/);
+const revision = z.number().int().nonnegative();
 
 export const walletJobs = {
   provision: { name: 'provision', payload: z.object({ userId: decimalId }) },
@@ -32,12 +33,22 @@ export const notificationJob = {
     z.object({ kind: z.literal('wallets-created'), userId: decimalId }),
     z.object({ kind: z.literal('wallet-activated'), walletId: z.uuid() }),
     z.object({ kind: z.literal('wallet-activation-failed'), walletId: z.uuid() }),
-    /** A transfer into a platform wallet was credited: tell its owner. */
-    z.object({ kind: z.literal('deposit-received'), depositId: z.uuid() }),
+    /**
+     * A transfer into a platform wallet was credited: tell its owner. `revision` is the deposit's
+     * (a transfer re-mined after a reorg is credited again under a new revision).
+     */
+    z.object({ kind: z.literal('deposit-received'), depositId: z.uuid(), revision }),
     /** A credited transfer was removed by a reorg: tell its owner it is gone. */
-    z.object({ kind: z.literal('deposit-reversed'), depositId: z.uuid() }),
-    /** An invoice was paid (on chain or in Stars): tell the payee. */
-    z.object({ kind: z.literal('invoice-paid'), invoiceId: z.uuid() }),
+    z.object({ kind: z.literal('deposit-reversed'), depositId: z.uuid(), revision }),
+    /**
+     * An invoice was paid: tell the payee. `deposit` names the on-chain payment that settled it (an
+     * invoice reopened by a reorg can be settled again by another); a Stars payment has none.
+     */
+    z.object({
+      kind: z.literal('invoice-paid'),
+      invoiceId: z.uuid(),
+      deposit: z.object({ id: z.uuid(), revision }).optional(),
+    }),
   ]),
 } as const;
 export type NotificationPayload = z.infer<typeof notificationJob.payload>;
@@ -48,6 +59,8 @@ export const maintenanceJobs = {
   expireInvoices: { name: 'expire-invoices', payload: z.object({}) },
   /** Deletes pending actions (button state) long past their expiry. */
   prunePendingActions: { name: 'prune-pending-actions', payload: z.object({}) },
+  /** Queues notifications whose outbox row outlived its commit (the process stopped before queueing them). */
+  requeueNotifications: { name: 'requeue-notifications', payload: z.object({}) },
   /** Runs payments again whose stored transaction was left unsettled (their job gave up or was lost). */
   resumePayments: { name: 'resume-payments', payload: z.object({}) },
 } as const;
@@ -69,9 +82,11 @@ function notificationSubject(payload: NotificationPayload): string {
       return payload.walletId;
     case 'deposit-received':
     case 'deposit-reversed':
-      return payload.depositId;
+      return `${payload.depositId}-r${payload.revision}`;
     case 'invoice-paid':
-      return payload.invoiceId;
+      return payload.deposit
+        ? `${payload.invoiceId}-${payload.deposit.id}-r${payload.deposit.revision}`
+        : payload.invoiceId;
   }
 }
 

@@ -33,6 +33,8 @@ import { createPaymentIntentRepository } from '../core/adapters/payment-intent-r
 import { createStellarPaymentFactory } from '../core/adapters/stellar-payment-builder.ts';
 import { createEvmTransactions } from '../core/adapters/evm-transactions.ts';
 import { createDepositNoticeReader, createDepositRepository } from '../core/adapters/deposit-repository.ts';
+import { createNotificationOutbox, pgRunner } from '../core/adapters/notification-outbox.ts';
+import { createPendingActionRepository } from '../core/adapters/pending-action-repository.ts';
 import { createDepositSink } from '../core/services/deposits.ts';
 import { createNotifier } from './notifier.ts';
 import { startStellarWatcher } from './watchers/stellar.ts';
@@ -43,9 +45,14 @@ import { notificationsWorkerOptions } from './queues/notifications.ts';
 import {
   EXPIRE_INVOICES_EVERY_MS,
   maintenanceWorkerOptions,
+  PENDING_ACTION_RETENTION_MS,
+  PRUNE_PENDING_ACTIONS_EVERY_MS,
   PRUNE_UPDATES_EVERY_MS,
+  REQUEUE_NOTIFICATIONS_EVERY_MS,
   RESUME_PAYMENTS_EVERY_MS,
 } from './queues/maintenance.ts';
+import { requeueNotificationsHandler } from './processors/requeue-notifications.ts';
+import { prunePendingActionsHandler } from './processors/prune-pending-actions.ts';
 import { resumePaymentsHandler } from './processors/resume-payments.ts';
 import { provisionWalletsHandler } from './processors/provision-wallets.ts';
 import { activateStellarWalletHandler } from './processors/activate-stellar-wallet.ts';
@@ -111,6 +118,7 @@ export async function startWorkerProcess(
     horizonUrl: config.stellar.horizonUrl,
     friendbotUrl: config.stellar.friendbotUrl,
     passphrase: config.stellar.passphrase,
+    maxFeePerOperation: config.STELLAR_MAX_FEE_STROOPS,
   });
   const evm = createEvmNetwork({ rpcUrl: config.EVM_RPC_URL, chainId: config.EVM_CHAIN_ID });
   const evmTransactions = createEvmTransactions({ rpcUrl: config.EVM_RPC_URL, chainId: config.EVM_CHAIN_ID });
@@ -202,6 +210,18 @@ export async function startWorkerProcess(
           expireInvoicesHandler({ invoices: createInvoiceRepository(prisma) }),
         ),
         [maintenanceJobs.resumePayments.name]: processorFor(resumePaymentsHandler({ paymentIntents, jobs })),
+        [maintenanceJobs.requeueNotifications.name]: processorFor(
+          requeueNotificationsHandler({
+            outbox: createNotificationOutbox(pgRunner(depositPool), logger.child({ part: 'outbox' })),
+            jobs,
+          }),
+        ),
+        [maintenanceJobs.prunePendingActions.name]: processorFor(
+          prunePendingActionsHandler({
+            pendingActions: createPendingActionRepository(prisma),
+            retentionMs: PENDING_ACTION_RETENTION_MS,
+          }),
+        ),
       },
       maintenanceWorkerOptions,
       shared,
@@ -214,21 +234,15 @@ export async function startWorkerProcess(
     ),
   ];
   const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection: producerRedis, prefix });
-  await maintenance.upsertJobScheduler(
-    maintenanceJobs.pruneUpdates.name,
-    { every: PRUNE_UPDATES_EVERY_MS },
-    { name: maintenanceJobs.pruneUpdates.name, data: {} },
-  );
-  await maintenance.upsertJobScheduler(
-    maintenanceJobs.resumePayments.name,
-    { every: RESUME_PAYMENTS_EVERY_MS },
-    { name: maintenanceJobs.resumePayments.name, data: {} },
-  );
-  await maintenance.upsertJobScheduler(
-    maintenanceJobs.expireInvoices.name,
-    { every: EXPIRE_INVOICES_EVERY_MS },
-    { name: maintenanceJobs.expireInvoices.name, data: {} },
-  );
+  const schedules: [string, number][] = [
+    [maintenanceJobs.pruneUpdates.name, PRUNE_UPDATES_EVERY_MS],
+    [maintenanceJobs.resumePayments.name, RESUME_PAYMENTS_EVERY_MS],
+    [maintenanceJobs.expireInvoices.name, EXPIRE_INVOICES_EVERY_MS],
+    [maintenanceJobs.requeueNotifications.name, REQUEUE_NOTIFICATIONS_EVERY_MS],
+    [maintenanceJobs.prunePendingActions.name, PRUNE_PENDING_ACTIONS_EVERY_MS],
+  ];
+  for (const [name, every] of schedules)
+    await maintenance.upsertJobScheduler(name, { every }, { name, data: {} });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const stellarWatcher = await startStellarWatcher({
     config,

@@ -11,6 +11,7 @@ import {
   type PreCheckoutDecision,
 } from '../../core/services/invoices.ts';
 import { escapeTelegramHtml } from '../../core/services/invoice-card.ts';
+import { queueStagedNotifications } from '../../core/services/notification-outbox.ts';
 import { refreshInvoiceCard } from './invoices.ts';
 
 /**
@@ -82,7 +83,7 @@ export function starsFeature(i18n: I18n<BotContext>): FlatComposer<BotContext> {
   composer.on('message:successful_payment', async (ctx, next) => {
     const payment = ctx.message.successful_payment;
     if (payment.currency !== STARS_CURRENCY) return next();
-    const { outcome, invoice } = await recordStarsPayment(
+    const { outcome, invoice, staged } = await recordStarsPayment(
       {
         chargeId: payment.telegram_payment_charge_id,
         invoicePayload: payment.invoice_payload,
@@ -111,7 +112,12 @@ export function starsFeature(i18n: I18n<BotContext>): FlatComposer<BotContext> {
       log.warn('stars payment for an invoice that was no longer open');
       return void (await ctx.reply(ctx.t('invoice-stars-not-settled', variables), { parse_mode: 'HTML' }));
     }
-    await ctx.deps.jobs.notify({ kind: 'invoice-paid', invoiceId: invoice.id });
+    if (staged)
+      await queueStagedNotifications(staged, {
+        jobs: ctx.deps.jobs,
+        outbox: ctx.deps.notificationOutbox,
+        logger: log,
+      });
     await ctx.reply(ctx.t('invoice-stars-thanks', variables), { parse_mode: 'HTML' });
     await refreshInvoiceCard(ctx.api, i18n, ctx.deps, invoice, log);
   });

@@ -23,6 +23,7 @@ import {
   type StoredDeposit,
   type WatcherCursorUpdate,
 } from '../services/deposits.ts';
+import { pgRunner, releaseNotifications, stageNotifications } from './notification-outbox.ts';
 
 /** Postgres error codes after which a transaction may simply be run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -41,7 +42,7 @@ const INVOICE_COLUMNS = `id, payee_user_id::text AS payee_user_id, rail::text AS
 const DEPOSIT_COLUMNS = `d.id, d.event_key, d.chain::text AS chain, d.chain_id, d.wallet_id,
   d.from_address, d.to_address, d.asset_code, d.asset_issuer, d.amount_base::text AS amount_base,
   d.memo_type, d.memo, d.tx_hash, d.height::text AS height, d.block_hash, d.status::text AS status,
-  d.invoice_id, d.invoice_outcome, d.created_at AT TIME ZONE 'UTC' AS created_at`;
+  d.invoice_id, d.invoice_outcome, d.revision, d.created_at AT TIME ZONE 'UTC' AS created_at`;
 
 interface InvoiceRow {
   id: string;
@@ -78,6 +79,7 @@ interface DepositRow {
   status: DepositStatus;
   invoice_id: string | null;
   invoice_outcome: string | null;
+  revision: number;
   created_at: Date;
 }
 
@@ -120,6 +122,7 @@ function toStoredDeposit(row: DepositRow): StoredDeposit {
     status: row.status,
     invoiceId: row.invoice_id,
     invoiceOutcome: row.invoice_outcome as InvoiceOutcome | null,
+    revision: row.revision,
     occurredAt: row.created_at,
   };
 }
@@ -160,8 +163,9 @@ function transactionOn(client: pg.Pool | pg.PoolClient): DepositTransaction {
         columns.blockHash.push(row.blockHash);
       }
       // A DROPPED or REVERSED row seen again is the same transfer re-mined after a reorg: it is
-      // recorded afresh. Any other existing row is left untouched and not returned.
-      const { rows: written } = await client.query<{ id: string; event_key: string }>(
+      // recorded afresh under the next revision. Any other existing row is left untouched and not
+      // returned.
+      const { rows: written } = await client.query<{ id: string; event_key: string; revision: number }>(
         `INSERT INTO chain_deposits AS d (id, event_key, chain, chain_id, wallet_id, from_address,
            to_address, asset_code, asset_issuer, amount_base, memo_type, memo, tx_hash, height,
            block_hash, status, credited_at, created_at)
@@ -177,9 +181,10 @@ function transactionOn(client: pg.Pool | pg.PoolClient): DepositTransaction {
            from_address = EXCLUDED.from_address, to_address = EXCLUDED.to_address,
            amount_base = EXCLUDED.amount_base, tx_hash = EXCLUDED.tx_hash, height = EXCLUDED.height,
            block_hash = EXCLUDED.block_hash, credited_at = EXCLUDED.credited_at, reversed_at = NULL,
-           invoice_id = NULL, invoice_outcome = NULL, created_at = EXCLUDED.created_at
+           invoice_id = NULL, invoice_outcome = NULL, created_at = EXCLUDED.created_at,
+           revision = d.revision + 1
          WHERE d.status IN ('DROPPED', 'REVERSED')
-         RETURNING d.id, d.event_key`,
+         RETURNING d.id, d.event_key, d.revision`,
         [
           columns.eventKey,
           columns.chain,
@@ -205,6 +210,7 @@ function transactionOn(client: pg.Pool | pg.PoolClient): DepositTransaction {
         status,
         invoiceId: null,
         invoiceOutcome: null,
+        revision: row.revision,
       }));
     },
 
@@ -292,6 +298,7 @@ function transactionOn(client: pg.Pool | pg.PoolClient): DepositTransaction {
     },
 
     advanceCursor: (cursor) => advanceCursor(client, cursor),
+    stageNotifications: (payloads) => stageNotifications(pgRunner(client), payloads),
   };
 }
 
@@ -320,6 +327,7 @@ async function advanceCursor(client: pg.Pool | pg.PoolClient, cursor: WatcherCur
 export function createDepositRepository(pool: pg.Pool): DepositStore {
   return {
     insert: (rows, status) => transactionOn(pool).insert(rows, status),
+    releaseNotifications: (ids) => releaseNotifications(pgRunner(pool), ids),
 
     async findWallets(chain, addresses) {
       const { rows } = await pool.query<{ id: string; user_id: string; address: string; status: string }>(
@@ -416,6 +424,8 @@ export interface NoticeInvoice {
 export interface DepositNotice extends Omit<ObservedDeposit, 'walletId' | 'height' | 'blockHash'> {
   id: string;
   status: DepositStatus;
+  /** Which recording of the event this is (bumped when a reorg made it be recorded afresh). */
+  revision: number;
   invoiceOutcome: InvoiceOutcome | null;
   /** The wallet's owner: the one told. */
   owner: NoticeUser;
@@ -476,6 +486,7 @@ function toNotice(row: NoticeRow): DepositNotice {
     chain: stored.chain,
     chainId: stored.chainId,
     status: stored.status,
+    revision: stored.revision,
     fromAddress: stored.fromAddress,
     toAddress: stored.toAddress,
     assetCode: stored.assetCode,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InvoiceRecord, InvoiceRepository } from '../ports.ts';
 import type { Invoice, PrismaClient } from './prisma-client.ts';
+import { prismaRunner, stageNotifications } from './notification-outbox.ts';
 
 /** 9 random bytes: a 12-character base64url slug, unguessable enough for a public link. */
 const SLUG_BYTES = 9;
@@ -58,7 +59,7 @@ export function createInvoiceRepository(prisma: PrismaClient): InvoiceRepository
           data: [{ chargeId, invoiceId, payerTelegramId, amount }],
           skipDuplicates: true,
         });
-        if (count === 0) return { credited: false, settled: false };
+        if (count === 0) return { credited: false, settled: false, staged: null };
         const settled = await tx.invoice.updateMany({
           where: {
             id: invoiceId,
@@ -69,7 +70,10 @@ export function createInvoiceRepository(prisma: PrismaClient): InvoiceRepository
           },
           data: { status: 'PAID', paidAt: now, paidByUserId: payerUserId, settlementRef: chargeId },
         });
-        return { credited: true, settled: settled.count === 1 };
+        if (settled.count === 0) return { credited: true, settled: false, staged: null };
+        // Committed with the settlement, so the payee hears of it even if the bot stops right after.
+        const staged = await stageNotifications(prismaRunner(tx), [{ kind: 'invoice-paid', invoiceId }]);
+        return { credited: true, settled: true, staged };
       });
     },
     async markStarPaymentRefunded(chargeId, now) {

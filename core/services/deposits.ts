@@ -18,9 +18,17 @@
  */
 import { getAddress, isAddress } from 'ethers';
 import { MuxedAccount, StrKey } from '@stellar/stellar-sdk';
-import type { ChainName, JobProducer, Notification, ObservedDeposit, WalletStatus } from '../ports.ts';
+import type {
+  ChainName,
+  JobProducer,
+  Notification,
+  ObservedDeposit,
+  StagedNotifications,
+  WalletStatus,
+} from '../ports.ts';
 import { tokenByAddress, type KnownToken } from '../domain/tokens.ts';
 import type { Logger } from '../logger.ts';
+import { queueStagedNotifications } from './notification-outbox.ts';
 
 /** Where a deposit stands. */
 export type DepositStatus = 'PENDING' | 'CREDITED' | 'REVERSED' | 'DROPPED';
@@ -76,6 +84,8 @@ export interface RecordedDeposit {
   id: string;
   eventKey: string;
   status: DepositStatus;
+  /** Which recording of the event this is: 0, then one more each time a reorg has it recorded afresh. */
+  revision: number;
   walletId: string;
   invoiceId: string | null;
   invoiceOutcome: InvoiceOutcome | null;
@@ -131,6 +141,8 @@ export interface DepositStore {
   insert(rows: readonly DepositObservation[], status: 'PENDING' | 'CREDITED'): Promise<StoredDeposit[]>;
   /** Runs `work` in one database transaction (retried as a whole on a deadlock or serialization failure). */
   transaction<T>(work: (tx: DepositTransaction) => Promise<T>): Promise<T>;
+  /** Deletes outbox rows written by {@link DepositTransaction.stageNotifications} once their jobs are queued. */
+  releaseNotifications(ids: readonly string[]): Promise<void>;
 }
 
 /** What the sink does inside one transaction. */
@@ -168,6 +180,8 @@ export interface DepositTransaction {
   setOutcomes(outcomes: readonly DepositOutcome[]): Promise<void>;
   /** Moves a watcher cursor forward (never back), in this transaction. */
   advanceCursor(cursor: WatcherCursorUpdate): Promise<void>;
+  /** Writes the notifications to the outbox in this transaction; `null` when there are none. */
+  stageNotifications(payloads: readonly Notification[]): Promise<StagedNotifications | null>;
 }
 
 /** The invoice a deposit was matched against and how. */
@@ -194,7 +208,7 @@ export interface DepositSinkDeps {
   /** ERC-20 tokens the platform knows (config EVM_TOKENS); any other contract is `unknown-token`. */
   knownTokens: readonly KnownToken[];
   logger: Logger;
-  /** How often queueing one notification is tried before it is given up (logged). Default 5. */
+  /** How often queueing a batch's notifications is tried before the sweeper is left to it. Default 3. */
   notifyAttempts?: number;
   /** Pause between those tries, doubled each time. Default 200 ms. */
   notifyRetryMs?: number;
@@ -232,9 +246,6 @@ const EVM_CLOSED_INVOICE_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
 
 /** The sink on a {@link DepositStore}. */
 export function createDepositSink(deps: DepositSinkDeps): DepositSink {
-  const notifyAttempts = deps.notifyAttempts ?? 5;
-  const notifyRetryMs = deps.notifyRetryMs ?? 200;
-
   /** Matches every deposit against invoices inside `tx`; returns each outcome (null: no invoice involved). */
   const matchAll = async (tx: DepositTransaction, deposits: StoredDeposit[]) => {
     const outcomes: DepositOutcome[] = [];
@@ -266,35 +277,17 @@ export function createDepositSink(deps: DepositSinkDeps): DepositSink {
     });
   };
 
-  const queue = async (notification: Notification) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await deps.jobs.notify(notification);
-        return;
-      } catch (error) {
-        if (attempt >= notifyAttempts) {
-          // The deposit itself is recorded and credited; only the message is lost. Loud, so that
-          // someone can resend it.
-          deps.logger.error({ err: error, notification }, 'could not queue a deposit notification');
-          return;
-        }
-        await sleep(notifyRetryMs * 2 ** (attempt - 1));
-      }
-    }
+  /** Queues what a committed transaction staged; the outbox keeps it if the queue is down. */
+  const deliver = async (staged: StagedNotifications | null) => {
+    if (!staged) return;
+    await queueStagedNotifications(staged, {
+      jobs: deps.jobs,
+      outbox: { release: (ids) => deps.store.releaseNotifications(ids) },
+      logger: deps.logger,
+      attempts: deps.notifyAttempts,
+      retryMs: deps.notifyRetryMs,
+    });
   };
-
-  const notifyCredited = (deposits: readonly (StoredDeposit | RecordedDeposit)[], quiet: Set<string>) =>
-    Promise.all(
-      deposits
-        .filter((deposit) => !quiet.has(deposit.eventKey))
-        .map((deposit) =>
-          queue(
-            deposit.invoiceOutcome === 'paid' && deposit.invoiceId
-              ? { kind: 'invoice-paid', invoiceId: deposit.invoiceId }
-              : { kind: 'deposit-received', depositId: deposit.id },
-          ),
-        ),
-    );
 
   return {
     async resolveWallets(chain, addresses) {
@@ -317,20 +310,28 @@ export function createDepositSink(deps: DepositSinkDeps): DepositSink {
     async record(deposits, options) {
       const unique = uniqueByEventKey(deposits);
       const quiet = new Set(unique.filter((deposit) => deposit.notify === false).map((d) => d.eventKey));
-      const matching = options.status === 'CREDITED' && unique.some(mayPayInvoice);
-      // Most deposits name no invoice: then one autocommitted statement is all it takes.
-      const recorded =
-        !matching && !options.cursor
-          ? unique.length > 0
-            ? await deps.store.insert(unique, options.status)
-            : []
+      const crediting = options.status === 'CREDITED';
+      const matching = crediting && unique.some(mayPayInvoice);
+      const announcing = crediting && quiet.size < unique.length;
+      // A batch that only records (pending EVM transfers, quiet activations) takes one autocommitted
+      // statement; anything that settles, moves the cursor or announces commits it all together.
+      const { recorded, staged } =
+        !matching && !announcing && !options.cursor
+          ? {
+              recorded: unique.length > 0 ? await deps.store.insert(unique, options.status) : [],
+              staged: null,
+            }
           : await deps.store.transaction(async (tx) => {
               const inserted = unique.length > 0 ? await tx.insert(unique, options.status) : [];
               const settled = matching ? await matchAll(tx, inserted) : inserted;
               if (options.cursor) await tx.advanceCursor(options.cursor);
-              return settled;
+              const announced = crediting ? settled.filter((deposit) => !quiet.has(deposit.eventKey)) : [];
+              return {
+                recorded: settled,
+                staged: await tx.stageNotifications(announced.map(creditNotification)),
+              };
             });
-      if (options.status === 'CREDITED') await notifyCredited(recorded, quiet);
+      await deliver(staged);
       const fresh = new Set(recorded.map((deposit) => deposit.eventKey));
       return {
         recorded: recorded.map(toRecorded),
@@ -340,31 +341,51 @@ export function createDepositSink(deps: DepositSinkDeps): DepositSink {
 
     async credit(eventKeys) {
       if (eventKeys.length === 0) return [];
-      const credited = await deps.store.transaction(async (tx) =>
-        matchAll(tx, await tx.transition(uniqueSorted(eventKeys), 'PENDING', 'CREDITED')),
-      );
-      // Quiet deposits are an activation detail of Stellar; EVM deposits are always announced.
-      await notifyCredited(credited, new Set());
+      const { credited, staged } = await deps.store.transaction(async (tx) => {
+        const moved = await matchAll(tx, await tx.transition(uniqueSorted(eventKeys), 'PENDING', 'CREDITED'));
+        // Quiet deposits are an activation detail of Stellar; EVM deposits are always announced.
+        return { credited: moved, staged: await tx.stageNotifications(moved.map(creditNotification)) };
+      });
+      await deliver(staged);
       return credited.map(toRecorded);
     },
 
     async reverse(eventKeys) {
       if (eventKeys.length === 0) return { reversed: [], dropped: [] };
       const keys = uniqueSorted(eventKeys);
-      const { reversed, dropped } = await deps.store.transaction(async (tx) => {
+      const { reversed, dropped, staged } = await deps.store.transaction(async (tx) => {
         const reversedRows = await tx.transition(keys, 'CREDITED', 'REVERSED');
         for (const deposit of reversedRows) {
           if (deposit.invoiceOutcome === 'paid' && deposit.invoiceId)
             await tx.reopen(deposit.invoiceId, deposit.eventKey);
         }
-        return { reversed: reversedRows, dropped: await tx.transition(keys, 'PENDING', 'DROPPED') };
+        return {
+          reversed: reversedRows,
+          dropped: await tx.transition(keys, 'PENDING', 'DROPPED'),
+          staged: await tx.stageNotifications(
+            reversedRows.map((deposit): Notification => ({
+              kind: 'deposit-reversed',
+              depositId: deposit.id,
+              revision: deposit.revision,
+            })),
+          ),
+        };
       });
-      await Promise.all(
-        reversed.map((deposit) => queue({ kind: 'deposit-reversed', depositId: deposit.id })),
-      );
+      await deliver(staged);
       return { reversed: reversed.map(toRecorded), dropped: dropped.map(toRecorded) };
     },
   };
+}
+
+/** What the owner is told of a credited deposit: the invoice it paid, or the deposit itself. */
+function creditNotification(deposit: RecordedDeposit): Notification {
+  if (deposit.invoiceOutcome === 'paid' && deposit.invoiceId)
+    return {
+      kind: 'invoice-paid',
+      invoiceId: deposit.invoiceId,
+      deposit: { id: deposit.id, revision: deposit.revision },
+    };
+  return { kind: 'deposit-received', depositId: deposit.id, revision: deposit.revision };
 }
 
 async function matchStellar(
@@ -522,10 +543,9 @@ function toRecorded(deposit: RecordedDeposit): RecordedDeposit {
     id: deposit.id,
     eventKey: deposit.eventKey,
     status: deposit.status,
+    revision: deposit.revision,
     walletId: deposit.walletId,
     invoiceId: deposit.invoiceId,
     invoiceOutcome: deposit.invoiceOutcome,
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -80,23 +80,31 @@ class ScriptedChain implements EvmChainReader {
 
 /** The sink and the watcher's store over one in-memory table of deposits. */
 function memoryStorage() {
-  const deposits = new Map<string, DepositObservation & { status: DepositStatus }>();
+  const deposits = new Map<string, DepositObservation & { status: DepositStatus; revision: number }>();
   let cursor: number | null = null;
   const hashes = new Map<number, string>();
-  const view = (row: DepositObservation & { status: DepositStatus }): RecordedEvmDeposit => ({
+  const view = (
+    row: DepositObservation & { status: DepositStatus; revision: number },
+  ): RecordedEvmDeposit => ({
     eventKey: row.eventKey,
     height: Number(row.height),
     blockHash: row.blockHash,
     status: row.status,
+  });
+  const recordOf = (key: string, walletId: string, status: DepositStatus) => ({
+    id: key,
+    eventKey: key,
+    status,
+    walletId,
+    invoiceId: null,
+    invoiceOutcome: null,
   });
   const move = (keys: readonly string[], from: DepositStatus, to: DepositStatus) =>
     keys.flatMap((key) => {
       const row = deposits.get(key);
       if (row?.status !== from) return [];
       row.status = to;
-      return [
-        { id: key, eventKey: key, status: to, walletId: row.walletId, invoiceId: null, invoiceOutcome: null },
-      ];
+      return [{ ...recordOf(key, row.walletId, to), revision: row.revision }];
     });
   const sink: EvmDepositSink = {
     async record(observed) {
@@ -108,15 +116,9 @@ function memoryStorage() {
           alreadyRecorded.push(deposit.eventKey);
           continue;
         }
-        deposits.set(deposit.eventKey, { ...deposit, status: 'PENDING' });
-        recorded.push({
-          id: deposit.eventKey,
-          eventKey: deposit.eventKey,
-          status: 'PENDING' as const,
-          walletId: deposit.walletId,
-          invoiceId: null,
-          invoiceOutcome: null,
-        });
+        const revision = existing ? existing.revision + 1 : 0;
+        deposits.set(deposit.eventKey, { ...deposit, status: 'PENDING', revision });
+        recorded.push({ ...recordOf(deposit.eventKey, deposit.walletId, 'PENDING'), revision });
       }
       return { recorded, alreadyRecorded };
     },

@@ -18,6 +18,7 @@ import { PermanentError } from '../errors.ts';
 import type {
   InvoiceRecord,
   InvoiceRepository,
+  StagedNotifications,
   StellarNetwork,
   UserRepository,
   WalletRepository,
@@ -229,11 +230,16 @@ export async function recordStarsPayment(
   payment: { chargeId: string; invoicePayload: string; payerTelegramId: bigint; totalAmount: number },
   now: Date,
   deps: { invoices: InvoiceRepository; users: Pick<UserRepository, 'findByTelegramId'> },
-): Promise<{ outcome: StarsPaymentOutcome; invoice: InvoiceRecord | null }> {
+): Promise<{
+  outcome: StarsPaymentOutcome;
+  invoice: InvoiceRecord | null;
+  /** The payee's invoice-paid notification, committed with the settlement; the caller queues it. */
+  staged: StagedNotifications | null;
+}> {
   const invoice = await deps.invoices.findBySlug(payment.invoicePayload);
-  if (!invoice) return { outcome: 'unknown-invoice', invoice: null };
+  if (!invoice) return { outcome: 'unknown-invoice', invoice: null, staged: null };
   const payer = await deps.users.findByTelegramId(payment.payerTelegramId);
-  const { credited, settled } = await deps.invoices.recordStarPayment({
+  const { credited, settled, staged } = await deps.invoices.recordStarPayment({
     chargeId: payment.chargeId,
     invoiceId: invoice.id,
     payerTelegramId: payment.payerTelegramId,
@@ -242,7 +248,7 @@ export async function recordStarsPayment(
     now,
   });
   const outcome: StarsPaymentOutcome = !credited ? 'duplicate' : settled ? 'settled' : 'not-settled';
-  return { outcome, invoice: await deps.invoices.findById(invoice.id) };
+  return { outcome, invoice: await deps.invoices.findById(invoice.id), staged };
 }
 
 /** Telegram's answer when a charge was refunded before (by us or from another path). */

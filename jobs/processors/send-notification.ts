@@ -216,11 +216,12 @@ export function createDepositNotices(deps: DepositNoticesDeps): DepositNotices {
       switch (notification.kind) {
         case 'deposit-received': {
           const notice = await depositOf(notification.depositId);
-          if (notice.status !== 'CREDITED') {
-            // Reversed before the message went out: the reversal is all there is to say.
+          if (notice.status !== 'CREDITED' || notice.revision !== notification.revision) {
+            // Reversed before the message went out: the reversal is all there is to say. Or
+            // recorded afresh since (re-mined after a reorg): that revision has its own notice.
             log.info(
-              { depositId: notice.id, status: notice.status },
-              'deposit no longer credited; not announced',
+              { depositId: notice.id, status: notice.status, revision: notice.revision },
+              'deposit no longer credited as announced; not announced',
             );
             return;
           }
@@ -241,6 +242,21 @@ export function createDepositNotices(deps: DepositNoticesDeps): DepositNotices {
         case 'invoice-paid': {
           const paid = await deps.reader.invoicePaid(notification.invoiceId);
           if (!paid) throw new NotFoundError('invoice', notification.invoiceId);
+          const settledBy = notification.deposit;
+          if (
+            settledBy &&
+            (paid.invoice.status !== 'PAID' ||
+              paid.deposit?.id !== settledBy.id ||
+              paid.deposit.revision !== settledBy.revision)
+          ) {
+            // A reorg took the payment away before the message went out (the payee hears of the
+            // reversal instead), or the reopened invoice was settled again by another payment.
+            log.info(
+              { invoiceId: paid.invoice.id, depositId: settledBy.id, status: paid.invoice.status },
+              'invoice no longer settled by this payment; not announced',
+            );
+            return;
+          }
           const t = translatorFor(paid.payee);
           const description = escapeHtml(paid.invoice.description);
           let text: string;

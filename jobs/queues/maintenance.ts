@@ -15,3 +15,10 @@ export const EXPIRE_INVOICES_EVERY_MS = 60_000;
 
 /** Every five minutes, payments left with an unsettled transaction get a new run. */
 export const RESUME_PAYMENTS_EVERY_MS = 5 * 60_000;
+
+/** Every minute, outbox notifications older than their grace period are queued again. */
+export const REQUEUE_NOTIFICATIONS_EVERY_MS = 60_000;
+
+/** Every hour, pending actions (button state) expired for over a day are deleted. */
+export const PRUNE_PENDING_ACTIONS_EVERY_MS = 3600_000;
+export const PENDING_ACTION_RETENTION_MS = 24 * 3600_000;

@@ -434,7 +434,9 @@ describe('the deposit sink, as the EVM watcher uses it', () => {
     const [credited] = await sink.credit([transfer.eventKey]);
     expect(credited).toMatchObject({ status: 'CREDITED', invoiceId: older.id, invoiceOutcome: 'paid' });
     expect(await sink.credit([transfer.eventKey])).toEqual([]);
-    expect(sent).toEqual([{ kind: 'invoice-paid', invoiceId: older.id }]);
+    expect(sent).toEqual([
+      { kind: 'invoice-paid', invoiceId: older.id, deposit: { id: credited!.id, revision: 0 } },
+    ]);
     expect((await invoiceRow(older.id)).status).toBe('PAID');
     expect((await invoiceRow(newer.id)).status).toBe('OPEN');
   });
@@ -499,7 +501,7 @@ describe('the deposit sink, as the EVM watcher uses it', () => {
     expect(reversed).toEqual([expect.objectContaining({ eventKey: transfer.eventKey, status: 'REVERSED' })]);
     expect(dropped).toEqual([]);
     expect(await sink.reverse([transfer.eventKey])).toEqual({ reversed: [], dropped: [] });
-    expect(sent).toEqual([{ kind: 'deposit-reversed', depositId: reversed[0]!.id }]);
+    expect(sent).toEqual([{ kind: 'deposit-reversed', depositId: reversed[0]!.id, revision: 0 }]);
     expect(await invoiceRow(id)).toEqual({ status: 'OPEN', settlement_ref: null, paid_by_user_id: null });
   });
 

@@ -30,6 +30,7 @@ import { createUpdateLog } from '../../core/adapters/update-log.ts';
 import { createPendingActionRepository } from '../../core/adapters/pending-action-repository.ts';
 import { createPaymentIntentRepository } from '../../core/adapters/payment-intent-repository.ts';
 import { createInvoiceRepository } from '../../core/adapters/invoice-repository.ts';
+import { createNotificationOutbox, prismaRunner } from '../../core/adapters/notification-outbox.ts';
 import type { JobProducer } from '../../core/ports.ts';
 import type { FakeBotApi } from '../doubles/fake-bot-api.ts';
 
@@ -207,6 +208,7 @@ export async function startSendBot(
     paymentIntents: createPaymentIntentRepository(world.prisma),
     confirmTtlSeconds: options.confirmTtlSeconds ?? 300,
     invoices: createInvoiceRepository(world.prisma),
+    notificationOutbox: createNotificationOutbox(prismaRunner(world.prisma), pino({ level: 'silent' })),
     invoiceTtlMinutes: 60,
     publicUrl: null,
   };
