@@ -6,8 +6,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDepositRepository } from '../../core/adapters/deposit-repository.ts';
 import { type BullJobProducer } from '../../core/adapters/job-producer.ts';
-import { evmDepositKey } from '../../core/domain/intent-keys.ts';
-import type { KnownToken } from '../../core/domain/tokens.ts';
 import type { JobProducer, Notification } from '../../core/ports.ts';
 import {
   createDepositSink,
@@ -19,12 +17,13 @@ import { startFakeBotApi, type FakeBotApi } from '../doubles/fake-bot-api.ts';
 import { startHorizonDouble, type HorizonDouble } from '../doubles/horizon-double.ts';
 import { createTestDatabase, createTestPool } from '../support/database.ts';
 import { startDepositNoticeWorker, type DepositNoticeWorker } from '../support/deposit-notices.ts';
+import { evmTransferTo, TEST_CHAIN_ID, TEST_KNOWN_TOKENS, TEST_TOKEN } from '../support/evm-deposits.ts';
 
 const logger = pino({ level: 'silent' });
-const CHAIN_ID = 31337;
-const TOKEN = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+const CHAIN_ID = TEST_CHAIN_ID;
+const TOKEN = TEST_TOKEN;
 const LOOKALIKE = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512';
-const KNOWN_TOKENS: KnownToken[] = [{ symbol: 'USDC', address: TOKEN, decimals: 6 }];
+const KNOWN_TOKENS = TEST_KNOWN_TOKENS;
 const prefix = `test-deposits-${randomBytes(4).toString('hex')}`;
 
 let drop: () => Promise<void>;
@@ -352,25 +351,7 @@ function recordingJobs(): { jobs: Pick<JobProducer, 'notify'>; sent: Notificatio
 }
 
 function evmTransfer(to: TestUser, overrides: Partial<DepositObservation> = {}): DepositObservation {
-  const txHash = `0x${randomBytes(32).toString('hex')}`;
-  return {
-    eventKey: evmDepositKey(CHAIN_ID, txHash, 0),
-    chain: 'EVM',
-    chainId: CHAIN_ID,
-    walletId: to.evmWalletId,
-    fromAddress: EvmWallet.createRandom().address.toLowerCase(),
-    toAddress: to.evmAddress,
-    assetCode: 'USDC',
-    assetIssuer: TOKEN,
-    amountBase: 10_000_000n,
-    memoType: null,
-    memo: null,
-    txHash,
-    height: 100n,
-    blockHash: `0x${randomBytes(32).toString('hex')}`,
-    occurredAt: new Date(),
-    ...overrides,
-  };
+  return evmTransferTo({ walletId: to.evmWalletId, address: to.evmAddress }, overrides);
 }
 
 describe('the deposit sink, as the EVM watcher uses it', () => {

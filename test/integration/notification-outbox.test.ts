@@ -20,26 +20,19 @@ import { createInvoiceRepository } from '../../core/adapters/invoice-repository.
 import { createNotificationOutbox, pgRunner } from '../../core/adapters/notification-outbox.ts';
 import { createPrismaClient, type PrismaClient } from '../../core/adapters/prisma-client.ts';
 import { connectRedis } from '../../core/adapters/redis.ts';
-import { evmDepositKey } from '../../core/domain/intent-keys.ts';
-import type { KnownToken } from '../../core/domain/tokens.ts';
 import type { JobProducer, Notification } from '../../core/ports.ts';
 import { QUEUE_NAMES } from '../../core/queues.ts';
-import {
-  createDepositSink,
-  type DepositObservation,
-  type DepositStore,
-} from '../../core/services/deposits.ts';
+import { createDepositSink, type DepositStore } from '../../core/services/deposits.ts';
 import { OUTBOX_GRACE_MS, requeueStaleNotifications } from '../../core/services/notification-outbox.ts';
 import { createWorkerI18n } from '../../jobs/i18n.ts';
 import { createDepositNotices } from '../../jobs/processors/send-notification.ts';
 import { startFakeBotApi, type FakeBotApi } from '../doubles/fake-bot-api.ts';
 import { createTestDatabase, createTestPool, TEST_REDIS_URL } from '../support/database.ts';
 import { startDepositNoticeWorker, type DepositNoticeWorker } from '../support/deposit-notices.ts';
+import { evmTransferTo, TEST_KNOWN_TOKENS } from '../support/evm-deposits.ts';
 
 const logger = pino({ level: 'silent' });
-const CHAIN_ID = 31337;
-const TOKEN = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
-const KNOWN_TOKENS: KnownToken[] = [{ symbol: 'USDC', address: TOKEN, decimals: 6 }];
+const KNOWN_TOKENS = TEST_KNOWN_TOKENS;
 const prefix = `test-outbox-${randomBytes(4).toString('hex')}`;
 
 let drop: () => Promise<void>;
@@ -94,29 +87,8 @@ async function evmWalletOwner(): Promise<{
   return { telegramId, userId: BigInt(rows[0]!.id), walletId, address };
 }
 
-function transferTo(
-  owner: { walletId: string; address: string },
-  amountBase = 2_500_000n,
-): DepositObservation {
-  const txHash = `0x${randomBytes(32).toString('hex')}`;
-  return {
-    eventKey: evmDepositKey(CHAIN_ID, txHash, 0),
-    chain: 'EVM',
-    chainId: CHAIN_ID,
-    walletId: owner.walletId,
-    fromAddress: EvmWallet.createRandom().address,
-    toAddress: owner.address,
-    assetCode: 'USDC',
-    assetIssuer: TOKEN,
-    amountBase,
-    memoType: null,
-    memo: null,
-    txHash,
-    height: 100n,
-    blockHash: `0x${randomBytes(32).toString('hex')}`,
-    occurredAt: new Date(),
-  };
-}
+const transferTo = (owner: { walletId: string; address: string }, amountBase = 2_500_000n) =>
+  evmTransferTo(owner, { amountBase });
 
 const outboxRows = async () =>
   (
