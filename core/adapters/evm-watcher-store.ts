@@ -1,4 +1,6 @@
+import { AppError } from '../errors.ts';
 import type { EvmWatcherStore, RecordedEvmDeposit } from '../services/evm-watcher.ts';
+import type { LeaderLock } from '../services/leadership.ts';
 import type { PrismaClient } from './prisma-client.ts';
 
 const DEPOSIT_COLUMNS = { eventKey: true, height: true, blockHash: true, status: true } as const;
@@ -14,16 +16,26 @@ function toRecorded(row: {
 
 /** Options of {@link createEvmWatcherStore}. */
 export interface EvmWatcherStoreOptions {
-  /** Longest a poll may hold the watcher's lock (default 10 minutes); a longer one fails and is retried. */
-  maxPollMs?: number;
+  /**
+   * The watcher's leadership among worker processes (core/adapters/leader-lock.ts, named
+   * `evmWatcherName(chainId)`); its owner releases it on stop. Only `exclusive` needs it: a store
+   * without one (the re-sync tool) refuses `exclusive`.
+   */
+  lock?: LeaderLock;
+}
+
+/** `exclusive` was asked for a watcher the store has no leader lock for. */
+export class WatcherLockMissingError extends AppError {
+  constructor(name: string) {
+    super('WATCHER_LOCK_MISSING', `no leader lock for watcher ${name}`, { name });
+  }
 }
 
 /**
- * The EVM watcher's place in Postgres: its cursor in `watcher_cursors`, the hashes of recently
- * processed blocks in `evm_blocks`, and a per-watcher advisory lock so that only one worker process
- * polls a chain at a time (a second one skips its poll; if the first dies, its lock goes with its
- * connection). It reads `chain_deposits` but never writes it: deposits change only through the
- * deposit sink.
+ * The EVM watcher's place in Postgres: its cursor in `watcher_cursors` and the hashes of recently
+ * processed blocks in `evm_blocks`; with a leader lock, only the worker process that leads polls a
+ * chain (the others skip their polls and take the lead when it is free). It reads `chain_deposits`
+ * but never writes it: deposits change only through the deposit sink.
  */
 export function createEvmWatcherStore(
   prisma: PrismaClient,
@@ -37,15 +49,11 @@ export function createEvmWatcherStore(
     });
 
   return {
-    exclusive: (name, work) =>
-      prisma.$transaction(
-        async (tx) => {
-          const [row] = await tx.$queryRaw<{ locked: boolean }[]>`
-            SELECT pg_try_advisory_xact_lock(hashtextextended(${`watcher:${name}`}, 0)) AS locked`;
-          return row?.locked ? work() : undefined;
-        },
-        { maxWait: 10_000, timeout: options.maxPollMs ?? 600_000 },
-      ),
+    async exclusive(name, work) {
+      const { lock } = options;
+      if (!lock || lock.name !== name) throw new WatcherLockMissingError(name);
+      return (await lock.lead()) ? work() : undefined;
+    },
 
     async loadCursor(name) {
       const row = await prisma.watcherCursor.findUnique({ where: { name } });

@@ -109,7 +109,10 @@ export interface WatchedWallet {
  * what it reads of recorded deposits. Deposits are only ever written through the sink.
  */
 export interface EvmWatcherStore {
-  /** Runs `work` unless another process holds the watcher `name`; then resolves `undefined`. */
+  /**
+   * Runs `work` if this process leads the watcher `name` (taking the lead when it is free, and
+   * keeping it across polls); resolves `undefined` while another process leads.
+   */
   exclusive<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
   /** Last processed block, or `null` before the first run. */
   loadCursor(name: string): Promise<number | null>;
@@ -168,7 +171,7 @@ export interface EvmWatcherDeps {
 
 /** What one poll did. */
 export interface EvmPollReport {
-  /** Skipped: another process runs this watcher. */
+  /** Skipped: another process leads this watcher. */
   skipped: boolean;
   head: number;
   /** Last block processed after this poll. */

@@ -1,11 +1,18 @@
 import { Keypair } from '@stellar/stellar-sdk';
-import { describe, expect, it } from 'vitest';
-import type { DepositWallet } from './deposits.ts';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DepositSink, DepositWallet } from './deposits.ts';
+import type { LeaderLock } from './leadership.ts';
 import {
+  createStellarWatcher,
   cursorAfterLedger,
   cursorBeforeLedger,
   depositsOf,
   ledgerOfPagingToken,
+  STELLAR_CURSOR_NAME,
+  type PaymentFeedItem,
+  type StellarPaymentFeed,
+  type StellarWatcher,
   type StellarPayment,
 } from './stellar-watcher.ts';
 
@@ -93,5 +100,166 @@ describe('paging tokens', () => {
     expect(BigInt(cursorBeforeLedger(5))).toBeLessThan(firstOperationOfLedger5);
     expect(BigInt(cursorAfterLedger(5))).toBeGreaterThan(firstOperationOfLedger5);
     expect(ledgerOfPagingToken(firstOperationOfLedger5.toString())).toBe(5);
+  });
+});
+
+/** A leader lock that another process may hold; `lose` ends this process's term like a failed connection. */
+function fakeLock() {
+  let holder: 'this' | 'other' | null = null;
+  let term: AbortController | null = null;
+  const state = {
+    releases: 0,
+    unreachable: false,
+    holder: () => holder,
+    otherTakes: () => void (holder = 'other'),
+    otherLeaves: () => void (holder = null),
+    lose() {
+      term?.abort();
+      term = null;
+      holder = null;
+    },
+  };
+  const lock: LeaderLock = {
+    name: STELLAR_CURSOR_NAME,
+    async lead() {
+      if (state.unreachable) throw new Error('database unreachable');
+      if (holder === 'other') return null;
+      holder = 'this';
+      term ??= new AbortController();
+      return term.signal;
+    },
+    async release() {
+      state.releases++;
+      term?.abort();
+      term = null;
+      if (holder === 'this') holder = null;
+    },
+  };
+  return { lock, state };
+}
+
+/** A payments feed whose live streams the test writes to; records carry no payment, so no sink is needed. */
+function fakeFeed() {
+  const open = new Set<(items: PaymentFeedItem[]) => void>();
+  const startedFrom: string[] = [];
+  const feed: StellarPaymentFeed = {
+    ledgerBounds: async () => ({ latest: 10, oldest: 1 }),
+    range: () => {
+      throw new Error('not used');
+    },
+    async *stream(cursor, { signal }) {
+      startedFrom.push(cursor);
+      const queue: PaymentFeedItem[][] = [];
+      let wake: (() => void) | undefined;
+      const push = (items: PaymentFeedItem[]) => {
+        queue.push(items);
+        wake?.();
+      };
+      const abort = () => wake?.();
+      open.add(push);
+      signal.addEventListener('abort', abort);
+      try {
+        while (!signal.aborted) {
+          const next = queue.shift();
+          if (next) yield next;
+          else await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        open.delete(push);
+        signal.removeEventListener('abort', abort);
+      }
+    },
+  };
+  return {
+    feed,
+    startedFrom,
+    openStreams: () => open.size,
+    send: (...tokens: string[]) => {
+      for (const push of open) push(tokens.map((pagingToken) => ({ pagingToken, ledger: 5, payment: null })));
+    },
+  };
+}
+
+describe('the live watcher among several processes', () => {
+  const watchers: StellarWatcher[] = [];
+  afterEach(async () => {
+    await Promise.all(watchers.splice(0).map((watcher) => watcher.stop()));
+  });
+
+  function setup(storedCursor: string) {
+    const stored = new Map([[STELLAR_CURSOR_NAME, storedCursor]]);
+    const { lock, state } = fakeLock();
+    const feed = fakeFeed();
+    const watcher = createStellarWatcher({
+      feed: feed.feed,
+      sink: {} as DepositSink,
+      cursors: {
+        get: async (name) => stored.get(name) ?? null,
+        advance: async ({ name, value }) => {
+          if (BigInt(value) > BigInt(stored.get(name) ?? '0')) stored.set(name, value);
+        },
+      },
+      lock,
+      logger: pino({ level: 'silent' }),
+      leaderRetryMs: 20,
+      cursorIntervalMs: 10_000,
+    });
+    watchers.push(watcher);
+    return { watcher, lock: state, feed, stored };
+  }
+
+  it('waits while another process leads, then streams from the cursor that process stored', async () => {
+    const { watcher, lock, feed, stored } = setup('100');
+    lock.otherTakes();
+
+    await watcher.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(watcher.leading()).toBe(false);
+    expect(feed.openStreams()).toBe(0);
+
+    stored.set(STELLAR_CURSOR_NAME, '200');
+    lock.otherLeaves();
+    await expect.poll(() => watcher.leading()).toBe(true);
+    expect(feed.openStreams()).toBe(1);
+    expect(feed.startedFrom).toEqual(['200']);
+  });
+
+  it('stops streaming at once when it loses the lead, stores its place, and competes again later', async () => {
+    const { watcher, lock, feed, stored } = setup('100');
+    await watcher.start();
+    feed.send('300');
+    await expect.poll(() => watcher.position()).toBe('300');
+    // The cursor interval is long: only the end of the term writes it.
+    expect(stored.get(STELLAR_CURSOR_NAME)).toBe('100');
+
+    lock.lose();
+    await expect.poll(() => feed.openStreams()).toBe(0);
+    expect(watcher.leading()).toBe(false);
+    await expect.poll(() => stored.get(STELLAR_CURSOR_NAME)).toBe('300');
+
+    await expect.poll(() => watcher.leading()).toBe(true);
+    expect(feed.startedFrom).toEqual(['100', '300']);
+  });
+
+  it('gives the lead up when it stops, after storing its place', async () => {
+    const { watcher, lock, feed, stored } = setup('100');
+    await watcher.start();
+    feed.send('400');
+    await expect.poll(() => watcher.position()).toBe('400');
+
+    await watcher.stop();
+
+    expect(stored.get(STELLAR_CURSOR_NAME)).toBe('400');
+    expect(lock.releases).toBe(1);
+    expect(lock.holder()).toBeNull();
+    expect(feed.openStreams()).toBe(0);
+  });
+
+  it('does not start when the lock cannot be reached', async () => {
+    const { watcher, lock, feed } = setup('100');
+    lock.unreachable = true;
+
+    await expect(watcher.start()).rejects.toThrow('database unreachable');
+    expect(feed.openStreams()).toBe(0);
   });
 });

@@ -13,10 +13,19 @@
  * First start (no cursor): the watcher starts after the latest closed ledger ("now") and stores
  * that position at once, so a restart never skips what arrived in between. Payments made before
  * the first start are not picked up; `npm run resync` covers them.
+ *
+ * One stream for all worker processes: only the process holding the watcher's leader lock streams
+ * (it would be safe for all to, but each stream costs Horizon requests and database work). The
+ * others try to take the lock every `leaderRetryMs`; when the leader stops (storing its cursor
+ * first) or its hold ends (it died, or its lock connection failed: it stops streaming at once),
+ * one of them takes over from the stored cursor. A former leader's batch still in flight and the
+ * new leader's re-read of the last interval meet at the unique key, so nothing is recorded or
+ * announced twice.
  */
 import type { Logger } from '../logger.ts';
 import { stellarDepositKey } from '../domain/intent-keys.ts';
 import type { DepositObservation, DepositSink, DepositWallet } from './deposits.ts';
+import { createSoleLeaderLock, type LeaderLock } from './leadership.ts';
 
 /** The cursor name of the live Stellar watcher in `watcher_cursors`. */
 export const STELLAR_CURSOR_NAME = 'stellar-payments';
@@ -187,34 +196,65 @@ export interface StellarWatcherDeps {
     get(name: string): Promise<string | null>;
     advance(cursor: { name: string; value: string }): Promise<void>;
   };
+  /**
+   * Leadership among worker processes (named {@link STELLAR_CURSOR_NAME}): only the leader streams.
+   * Without one this process leads alone: for benchmarks and tests, never for the worker.
+   */
+  lock?: LeaderLock;
   logger: Logger;
+  /**
+   * Pause between attempts to take the lead while another process has it (default 1000 ms); a
+   * process that lost its lead waits twice as long before it competes again.
+   */
+  leaderRetryMs?: number;
   /** Most records per batch (default 500). */
   maxBatch?: number;
   /** Least time between two writes of the cursor (default 1000 ms); it is also written on stop. */
   cursorIntervalMs?: number;
-  /** First pause after a failed batch, doubled up to `maxRetryDelayMs` (defaults 200 ms, 10 s). */
+  /**
+   * First pause after a failed batch or a failed attempt to lead, doubled up to `maxRetryDelayMs`
+   * (defaults 200 ms, 10 s).
+   */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
 }
 
 /** A running watcher. */
 export interface StellarWatcher {
-  /** Resolves once the cursor is known and the stream is being read; rejects if it cannot start. */
+  /**
+   * Joins the election and resolves once this process either leads (the cursor is known and the
+   * stream is being read) or knows that another process leads (it keeps trying to take over in the
+   * background). Rejects if this first attempt fails (lock or cursor unreachable).
+   */
   start(): Promise<void>;
-  /** Stops reading, lets the batch in hand finish and stores the cursor. */
+  /** Stops reading, lets the batch in hand finish, stores the cursor and gives the lead up. */
   stop(): Promise<void>;
-  /** The paging token of the last record handled (null before the first start). */
+  /** The paging token of the last record handled (null before this process first led). */
   position(): string | null;
+  /** Whether this process is the one streaming payments now. */
+  leading(): boolean;
+}
+
+/** A term as leader and the cursor it starts streaming from. */
+interface Lead {
+  signal: AbortSignal;
+  cursor: string;
 }
 
 /** The live watcher; see the module comment. */
 export function createStellarWatcher(deps: StellarWatcherDeps): StellarWatcher {
   const log = deps.logger.child({ watcher: STELLAR_CURSOR_NAME });
+  const lock = deps.lock ?? createSoleLeaderLock(STELLAR_CURSOR_NAME);
   const cursorInterval = deps.cursorIntervalMs ?? 1000;
+  const leaderRetry = deps.leaderRetryMs ?? 1000;
   const firstRetry = deps.retryDelayMs ?? 200;
   const maxRetry = deps.maxRetryDelayMs ?? 10_000;
+  const backoff = (failures: number) => Math.min(firstRetry * 2 ** Math.max(0, failures - 1), maxRetry);
   let controller: AbortController | null = null;
+  let starting: Promise<void> | null = null;
   let loop: Promise<void> | null = null;
+  /** The term this process streams under; null while following or between terms. */
+  let term: AbortSignal | null = null;
   let position: string | null = null;
   let stored: string | null = null;
   let storedAt = 0;
@@ -222,13 +262,13 @@ export function createStellarWatcher(deps: StellarWatcherDeps): StellarWatcher {
   let flushTimer: NodeJS.Timeout | undefined;
 
   /**
-   * Stores the position in the background, at most once per interval: it only ever names records
-   * whose deposits are committed, and off the batch loop it adds no latency to the next batch. A
-   * stale cursor only means re-reading up to one interval after a crash, which the unique key makes
-   * harmless.
+   * Stores the position in the background while leading, at most once per interval: it only ever
+   * names records whose deposits are committed, and off the batch loop it adds no latency to the
+   * next batch. A stale cursor only means re-reading up to one interval after a crash or a change
+   * of leader, which the unique key makes harmless.
    */
   const storeCursorSoon = () => {
-    if (writing || position === null || position === stored) return;
+    if (term === null || writing || position === null || position === stored) return;
     const wait = storedAt + cursorInterval - Date.now();
     if (wait > 0) {
       flushTimer ??= setTimeout(() => {
@@ -258,6 +298,22 @@ export function createStellarWatcher(deps: StellarWatcherDeps): StellarWatcher {
       });
   };
 
+  /**
+   * Writes the last position once streaming has ended (background writes stop with the term). The
+   * cursor never moves back, so a former leader writing late cannot undo its successor's progress.
+   */
+  const storeCursorNow = async () => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    await writing;
+    if (position === null || position === stored) return;
+    await deps.cursors.advance({ name: STELLAR_CURSOR_NAME, value: position }).then(
+      () => void (stored = position),
+      (error: unknown) =>
+        log.warn({ err: error }, 'could not store the cursor; the next leader re-reads from the last one'),
+    );
+  };
+
   /** Records one batch, retrying until it is recorded or the watcher stops; false if it gave up. */
   const handle = async (items: PaymentFeedItem[], signal: AbortSignal): Promise<boolean> => {
     for (let attempt = 0; ; attempt++) {
@@ -271,7 +327,7 @@ export function createStellarWatcher(deps: StellarWatcherDeps): StellarWatcher {
         storeCursorSoon();
         return true;
       } catch (error) {
-        const delay = Math.min(firstRetry * 2 ** attempt, maxRetry);
+        const delay = backoff(attempt + 1);
         log.error({ err: error, attempt: attempt + 1, retryInMs: delay }, 'could not record payments');
         if (signal.aborted) return false;
         await sleep(delay, signal);
@@ -287,54 +343,127 @@ export function createStellarWatcher(deps: StellarWatcherDeps): StellarWatcher {
       onError: (error) => log.warn({ err: error, cursor: position }, 'payments stream failed; reconnecting'),
     });
     for await (const items of stream) {
+      // The lead was lost while this batch was on its way: it is the next leader's to record.
+      if (signal.aborted) break;
       if (items.length === 0) continue;
       if (!(await handle(items, signal))) break;
+    }
+  };
+
+  /** The stored cursor; on the very first start, "now", stored at once. */
+  const startingCursor = async (): Promise<string> => {
+    const cursor = await deps.cursors.get(STELLAR_CURSOR_NAME);
+    if (cursor !== null) return cursor;
+    const { latest } = await deps.feed.ledgerBounds();
+    const now = cursorAfterLedger(latest);
+    await deps.cursors.advance({ name: STELLAR_CURSOR_NAME, value: now });
+    log.info(
+      { ledger: latest, cursor: now },
+      'no stored cursor: watching payments from the latest ledger on',
+    );
+    return now;
+  };
+
+  /** This process's lead and where to stream from, or null while another process leads. */
+  const elect = async (): Promise<Lead | null> => {
+    const signal = await lock.lead();
+    // The cursor is read after the lock is taken: a former leader stores its last one before it
+    // lets go, or died and left a stale one that the unique key makes safe to re-read.
+    return signal ? { signal, cursor: await startingCursor() } : null;
+  };
+
+  /** Streams until the term ends or the watcher stops, then stores the cursor. */
+  const lead = async ({ signal, cursor }: Lead, stop: AbortSignal) => {
+    position = stored = cursor;
+    storedAt = Date.now();
+    term = signal;
+    log.info({ cursor }, 'leading: streaming payments');
+    try {
+      await run(cursor, AbortSignal.any([stop, signal]));
+    } catch (error) {
+      log.error({ err: error, cursor: position }, 'payments stream broke');
+    } finally {
+      term = null;
+      await storeCursorNow();
+    }
+    if (signal.aborted && !stop.aborted)
+      log.info({ cursor: position }, 'lost the lead: stopped streaming payments');
+  };
+
+  /** Leads whenever this process holds the lock, and tries to take it while another one does. */
+  const campaign = async (stop: AbortSignal, first: Lead | null) => {
+    let next = first;
+    let failures = 0;
+    while (!stop.aborted) {
+      try {
+        next ??= await elect();
+      } catch (error) {
+        const delay = backoff(++failures);
+        log.warn({ err: error, retryInMs: delay }, 'could not take part in the leader election; retrying');
+        await sleep(delay, stop);
+        continue;
+      }
+      if (next === null) {
+        failures = 0;
+        await sleep(leaderRetry, stop);
+        continue;
+      }
+      const current = next;
+      next = null;
+      await lead(current, stop);
+      if (stop.aborted) break;
+      if (current.signal.aborted) {
+        failures = 0;
+        // The failure may be this process's: it waits longer than a follower between attempts, so
+        // that a healthy process takes over first.
+        await sleep(2 * leaderRetry, stop);
+        continue;
+      }
+      // The stream ended under a live lead (it never should): start again from the stored cursor.
+      const delay = backoff(++failures);
+      log.error({ retryInMs: delay }, 'payments stream ended while leading; restarting it');
+      await sleep(delay, stop);
     }
   };
 
   return {
     async start() {
       if (loop) return;
-      let cursor = await deps.cursors.get(STELLAR_CURSOR_NAME);
-      if (cursor === null) {
-        const { latest } = await deps.feed.ledgerBounds();
-        cursor = cursorAfterLedger(latest);
-        await deps.cursors.advance({ name: STELLAR_CURSOR_NAME, value: cursor });
-        log.info({ ledger: latest, cursor }, 'no stored cursor: watching payments from the latest ledger on');
-      }
-      position = stored = cursor;
-      storedAt = Date.now();
-      controller = new AbortController();
-      const signal = controller.signal;
-      loop = run(cursor, signal).catch((error: unknown) => {
-        log.fatal({ err: error }, 'payments watcher stopped unexpectedly');
+      if (starting) return starting;
+      starting = (async () => {
+        let first: Lead | null;
+        try {
+          first = await elect();
+        } catch (error) {
+          await lock.release();
+          throw error;
+        }
+        controller = new AbortController();
+        loop = campaign(controller.signal, first).catch((error: unknown) => {
+          log.fatal({ err: error }, 'payments watcher stopped unexpectedly');
+        });
+        if (first) log.info({ cursor: first.cursor }, 'payments watcher started; leading');
+        else log.info('payments watcher started; another process leads, waiting to take over');
+      })().finally(() => {
+        starting = null;
       });
-      log.info({ cursor }, 'payments watcher started');
+      return starting;
     },
 
     async stop() {
+      await starting?.catch(() => undefined);
       if (!controller || !loop) return;
       controller.abort();
       await loop;
-      clearTimeout(flushTimer);
-      flushTimer = undefined;
-      await writing;
-      if (position !== null && position !== stored) {
-        await deps.cursors.advance({ name: STELLAR_CURSOR_NAME, value: position }).then(
-          () => void (stored = position),
-          (error: unknown) =>
-            log.warn(
-              { err: error },
-              'could not store the cursor on stop; the next start re-reads from the last one',
-            ),
-        );
-      }
+      await lock.release();
       controller = null;
       loop = null;
       log.info({ cursor: position }, 'payments watcher stopped');
     },
 
     position: () => position,
+
+    leading: () => term !== null && !term.aborted,
   };
 }
 

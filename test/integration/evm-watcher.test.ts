@@ -9,11 +9,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEvmNetwork, type EvmRpcNetwork } from '../../core/adapters/evm-rpc.ts';
 import { createEvmWatcherStore } from '../../core/adapters/evm-watcher-store.ts';
+import { createLeaderLock } from '../../core/adapters/leader-lock.ts';
 import { createDepositRepository } from '../../core/adapters/deposit-repository.ts';
 import { createPrismaClient, type PrismaClient } from '../../core/adapters/prisma-client.ts';
 import { evmDepositKey } from '../../core/domain/intent-keys.ts';
 import type { KnownToken } from '../../core/domain/tokens.ts';
 import type { Notification } from '../../core/ports.ts';
+import type { LeaderLock } from '../../core/services/leadership.ts';
 import { createDepositSink, type DepositSink } from '../../core/services/deposits.ts';
 import {
   createEvmWatcher,
@@ -43,6 +45,8 @@ let usdc: TestToken;
 let lookAlike: TestToken;
 let tokens: KnownToken[];
 let sink: DepositSink;
+/** This test process's hold on the chain, shared by its watchers as one worker process's are. */
+let lock: LeaderLock;
 const notified: Notification[] = [];
 const silent = pino({ level: 'silent' });
 
@@ -50,7 +54,7 @@ function watcherDeps(overrides: Partial<EvmWatcherDeps['settings']> = {}): EvmWa
   return {
     chain,
     sink,
-    store: createEvmWatcherStore(prisma),
+    store: createEvmWatcherStore(prisma, { lock }),
     logger: silent,
     settings: { chainId: CHAIN_ID, confirmations: CONFIRMATIONS, tokens, pollIntervalMs: 50, ...overrides },
   };
@@ -134,6 +138,7 @@ beforeAll(async () => {
   drop = (await database).drop;
   prisma = createPrismaClient(url);
   pool = createTestPool(url, 4);
+  lock = createLeaderLock({ connectionString: url, name: evmWatcherName(CHAIN_ID), logger: silent });
   chain = createEvmNetwork({ rpcUrl: anvil.url, chainId: CHAIN_ID });
   provider = new JsonRpcProvider(anvil.url, CHAIN_ID, { staticNetwork: true, cacheTimeout: -1 });
   payer = await fundedWallet(anvil.url);
@@ -151,6 +156,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await lock?.release();
   chain?.destroy();
   provider?.destroy();
   await prisma?.$disconnect();
@@ -255,7 +261,7 @@ describe('the live EVM watcher', () => {
     const paid = await prisma.invoice.findUniqueOrThrow({ where: { id: invoice.id } });
     expect(paid.status).toBe('PAID');
     expect(paid.settlementRef).toBe((await depositByTx(real.hash))!.eventKey);
-    expect(notified).toContainEqual({ kind: 'invoice-paid', invoiceId: invoice.id });
+    expect(notified).toContainEqual(expect.objectContaining({ kind: 'invoice-paid', invoiceId: invoice.id }));
   });
 
   it('drops a pending transfer whose block a reorg removed, and never credits it', async () => {
@@ -291,7 +297,7 @@ describe('the live EVM watcher', () => {
 
     expect((await depositByTx(sent.hash))!.status).toBe('REVERSED');
     expect(notificationsOf(credited!.id)).toEqual(['deposit-reversed']);
-    expect(notified).toContainEqual({ kind: 'invoice-paid', invoiceId: invoice.id });
+    expect(notified).toContainEqual(expect.objectContaining({ kind: 'invoice-paid', invoiceId: invoice.id }));
     const reopened = await prisma.invoice.findUniqueOrThrow({ where: { id: invoice.id } });
     expect(reopened).toMatchObject({ status: 'OPEN', settlementRef: null });
   });
@@ -354,21 +360,27 @@ describe('restarting the watcher', () => {
     }
   });
 
-  it('skips its poll while another process holds the chain', async () => {
-    const store = createEvmWatcherStore(prisma);
+  it('skips its polls while another process leads the chain, and takes the lead once it is free', async () => {
     const watcher = createEvmWatcher(watcherDeps());
-    let release!: () => void;
-    let held!: Promise<unknown>;
-    await new Promise<void>((locked) => {
-      held = store.exclusive(evmWatcherName(CHAIN_ID), () => {
-        locked();
-        return new Promise<void>((resolve) => (release = resolve));
-      });
+    await lock.release();
+    const otherProcess = createLeaderLock({
+      connectionString: databaseUrl,
+      name: evmWatcherName(CHAIN_ID),
+      logger: silent,
     });
-    expect((await watcher.pollOnce()).skipped).toBe(true);
-    release();
-    await held;
+    try {
+      expect(await otherProcess.lead()).not.toBeNull();
+      expect((await watcher.pollOnce()).skipped).toBe(true);
+      expect((await watcher.pollOnce()).skipped).toBe(true);
+    } finally {
+      await otherProcess.release();
+    }
     expect((await watcher.pollOnce()).skipped).toBe(false);
+  });
+
+  it('refuses to poll without a leader lock rather than poll beside another process', async () => {
+    const watcher = createEvmWatcher({ ...watcherDeps(), store: createEvmWatcherStore(prisma) });
+    await expect(watcher.pollOnce()).rejects.toMatchObject({ code: 'WATCHER_LOCK_MISSING' });
   });
 });
 

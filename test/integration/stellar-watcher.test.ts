@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHorizonPaymentFeed, createStellarNetwork } from '../../core/adapters/stellar-horizon.ts';
 import { type BullJobProducer } from '../../core/adapters/job-producer.ts';
-import { STELLAR_CURSOR_NAME } from '../../core/services/stellar-watcher.ts';
+import { ledgerOfPagingToken, STELLAR_CURSOR_NAME } from '../../core/services/stellar-watcher.ts';
 import { startStellarWatcher, type RunningStellarWatcher } from '../../jobs/watchers/stellar.ts';
 import { startFakeBotApi, type FakeBotApi } from '../doubles/fake-bot-api.ts';
 import { startHorizonDouble, type HorizonDouble } from '../doubles/horizon-double.ts';
@@ -319,6 +319,115 @@ describe('the Stellar payments watcher', () => {
     await messageTo(owner.telegramId, '10 XLM');
     await settle();
     expect(messagesTo(owner.telegramId)).toHaveLength(1);
+  });
+});
+
+describe('when several worker processes run it', () => {
+  const processes: RunningStellarWatcher[] = [];
+
+  /** A watcher as one more worker process runs it: its own pool and lock connection. */
+  async function startProcess(): Promise<RunningStellarWatcher> {
+    const started = await startStellarWatcher({
+      config: { DATABASE_URL: databaseUrl, EVM_TOKENS: [], stellar: { horizonUrl: horizon.url } },
+      jobs,
+      logger,
+      feed: { reconnectDelayMs: 50 },
+      leadership: { retryMs: 200, heartbeatMs: 200 },
+    });
+    processes.push(started);
+    return started;
+  }
+
+  /** The backends holding an advisory lock in this test's database: the leader's lock connection. */
+  const lockHolders = async () =>
+    (
+      await pool.query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      )
+    ).rows.map((row) => row.pid);
+
+  afterEach(async () => {
+    await Promise.all(processes.splice(0).map((started) => started.stop()));
+  });
+
+  it('opens one payments stream at Horizon, from the process that leads', async () => {
+    const owner = await platformUser();
+    const first = await startProcess();
+    const second = await startProcess();
+
+    expect([first.watcher.leading(), second.watcher.leading()]).toEqual([true, false]);
+    await expect.poll(() => horizon.openStreams(), { timeout: 5_000 }).toBe(1);
+    // Several of the follower's attempts later, it still follows.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(horizon.openStreams()).toBe(1);
+    expect(second.watcher.leading()).toBe(false);
+    expect(await lockHolders()).toHaveLength(1);
+
+    horizon.pay({ from: outsider(), to: owner.keypair.publicKey(), amount: '11' });
+    await messageTo(owner.telegramId, '11 XLM');
+    await settle();
+    expect(messagesTo(owner.telegramId)).toHaveLength(1);
+    expect(second.watcher.position()).toBeNull();
+  });
+
+  it('hands over when the leader stops: what arrived in between is recorded once', async () => {
+    const owner = await platformUser();
+    const payer = outsider();
+    const first = await startProcess();
+    const second = await startProcess();
+    horizon.pay({ from: payer, to: owner.keypair.publicKey(), amount: '21' });
+    await messageTo(owner.telegramId, '21 XLM');
+
+    await first.stop();
+    horizon.pay({ from: payer, to: owner.keypair.publicKey(), amount: '22' });
+    horizon.pay({ from: payer, to: owner.keypair.publicKey(), amount: '23' });
+    await expect.poll(() => second.watcher.leading(), { timeout: 5_000 }).toBe(true);
+    horizon.pay({ from: payer, to: owner.keypair.publicKey(), amount: '24' });
+
+    await Promise.all(['22 XLM', '23 XLM', '24 XLM'].map((text) => messageTo(owner.telegramId, text)));
+    await settle();
+    expect(messagesTo(owner.telegramId)).toHaveLength(4);
+    expect(await paymentsRecorded(owner)).toBe(4);
+    await expect.poll(() => horizon.openStreams(), { timeout: 5_000 }).toBe(1);
+  });
+
+  it('hands over when the leader loses its lock connection, recording and announcing nothing twice', async () => {
+    const owner = await platformUser();
+    const payer = outsider();
+    const first = await startProcess();
+    const second = await startProcess();
+    const before = first.watcher.position()!;
+    horizon.pay({ from: payer, to: owner.keypair.publicKey(), amount: '31' });
+    const last = horizon.pay({ from: payer, to: owner.keypair.publicKey(), amount: '32' });
+    await Promise.all(['31 XLM', '32 XLM'].map((text) => messageTo(owner.telegramId, text)));
+    const storedCursor = async () =>
+      (
+        await pool.query<{ cursor: string }>('SELECT cursor FROM watcher_cursors WHERE name = $1', [
+          STELLAR_CURSOR_NAME,
+        ])
+      ).rows[0]?.cursor;
+    // The leader has handled both payments and stored its place after them.
+    await expect
+      .poll(async () => ledgerOfPagingToken((await storedCursor()) ?? '0') >= last.ledger, { timeout: 5_000 })
+      .toBe(true);
+    // As if the leader had died before storing its cursor: the next one re-reads both payments.
+    await pool.query('UPDATE watcher_cursors SET cursor = $2 WHERE name = $1', [STELLAR_CURSOR_NAME, before]);
+
+    const [leaderLock] = await lockHolders();
+    await pool.query('SELECT pg_terminate_backend($1)', [leaderLock]);
+
+    await expect.poll(() => first.watcher.leading(), { timeout: 2_000 }).toBe(false);
+    await expect.poll(() => second.watcher.leading(), { timeout: 5_000 }).toBe(true);
+    horizon.pay({ from: payer, to: owner.keypair.publicKey(), amount: '33' });
+    await messageTo(owner.telegramId, '33 XLM');
+    await settle();
+    expect(messagesTo(owner.telegramId)).toHaveLength(3);
+    expect(await paymentsRecorded(owner)).toBe(3);
+    expect(first.watcher.leading()).toBe(false);
+    await expect.poll(() => horizon.openStreams(), { timeout: 5_000 }).toBe(1);
+    expect(await lockHolders()).toHaveLength(1);
+    expect(await lockHolders()).not.toContain(leaderLock);
   });
 });
 
