@@ -3,7 +3,8 @@
  * check the payload, apply the policy, sign, and record the decision. The order matters: a
  * signature is computed only after every check that needs no database passed, and released only
  * after the audit row and the request-id claim are committed. A spend under a daily limit is judged
- * in that same commit (spend-ledger.ts); when it does not fit, the signature is discarded unsent.
+ * in that same commit (spend-ledger.ts), by the slot the transaction takes on the key's account;
+ * when it does not fit, the signature is discarded unsent.
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -21,7 +22,13 @@ import { signEvmTransaction, signStellarHash } from './chain-keys.ts';
 import { SignerRefusal } from './errors.ts';
 import type { KeyRecord, Keystore } from './keystore.ts';
 import type { SigningIntent, SigningPolicy } from './policy.ts';
-import { DailyLimitExceededError, type SpendLedger, type SpendRecord } from './spend-ledger.ts';
+import {
+  DailyLimitExceededError,
+  evmSlot,
+  stellarSlot,
+  type SpendLedger,
+  type SpendRecord,
+} from './spend-ledger.ts';
 import {
   checkEvmIntent,
   checkStellarIntent,
@@ -131,7 +138,8 @@ export class SignerService {
       return {
         decision: 'signed',
         response: { signature: signature.toString('base64'), publicKey: key.address, hash: txHash },
-        spends: this.limitedSpends(intent, txHash),
+        // checkStellarIntent made the key's account the source, so the sequence number is a slot on it.
+        spends: this.limitedSpends(intent, stellarSlot(transaction.sequence), txHash),
       };
     });
   }
@@ -165,7 +173,12 @@ export class SignerService {
       return {
         decision: 'signed',
         response: { signedTransaction: signed.serialized, hash },
-        spends: this.limitedSpends(intent, hash.toLowerCase()),
+        // Signed by the key, so sent from its address: the nonce is a slot on it.
+        spends: this.limitedSpends(
+          intent,
+          evmSlot(this.deps.evmChainId, transaction.nonce),
+          hash.toLowerCase(),
+        ),
       };
     });
   }
@@ -207,11 +220,11 @@ export class SignerService {
     }
   }
 
-  private limitedSpends(intent: SigningIntent, txHash: string): SpendRecord | undefined {
+  private limitedSpends(intent: SigningIntent, slot: string, txHash: string): SpendRecord | undefined {
     const spends = this.deps.policy.limitedSpends(intent);
     if (spends.length === 0) return undefined;
     if (!this.deps.spends) throw new Error('the policy has daily limits but the signer has no spend ledger');
-    return { keyId: intent.keyId, txHash, spends };
+    return { keyId: intent.keyId, slot, txHash, spends };
   }
 
   private async key(keyId: string, chain: SignerChain): Promise<KeyRecord> {

@@ -6,9 +6,19 @@
  * do not wait for each other. Either the spend, the claim and the "signed" row all commit, or none
  * does and the request is refused.
  *
- * A spend is keyed by (key, transaction hash, asset): signing the same transaction again (a retry
- * re-signs identical bytes) finds it already counted and neither counts it twice nor refuses it.
- * Days are UTC days on the database's clock, the one clock every signer instance shares.
+ * A spend is keyed by (key, slot, asset), where the slot is the place the transaction takes on the
+ * key's account: its sequence number on Stellar, its nonce on the EVM chain. At most one transaction
+ * per slot can ever land, so every transaction signed for a slot is one possible payment, not
+ * another one: a retry that re-signs identical bytes, and an envelope rebuilt with a new hash after
+ * the old one provably could not land, both find the slot counted. When transactions in one slot
+ * move different amounts of an asset, the slot counts the largest of them (whichever lands, no more
+ * than that leaves), and a request is judged by what the slot would count with it. A slot counted on
+ * an earlier day stays counted; only a larger amount moves it to today, in full, since today is when
+ * that larger transaction can land. Days are UTC days on the database's clock, the one clock every
+ * signer instance shares.
+ *
+ * Spends recorded before slots have the slot `legacy:<tx hash>`: re-signing that exact transaction
+ * finds it, a rebuilt one does not (it counts again, for that day only).
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -19,23 +29,40 @@ import type { LimitedSpend } from './policy.ts';
 
 /** A key would move more of an asset today than its daily limit allows. */
 export class DailyLimitExceededError extends SignerRefusal {
+  /**
+   * @param spentBase what counts today already, this transaction's slot included
+   * @param askedBase what this transaction adds to it
+   */
   constructor(
     readonly asset: string,
     spend: LimitedSpend,
     spentBase: bigint,
+    askedBase: bigint = spend.amountBase,
   ) {
     const show = (amount: bigint) => baseToDecimal(amount, spend.decimals);
     super(
       'DAILY_LIMIT_EXCEEDED',
       `daily limit of ${show(spend.limitBase)} ${asset} for this key reached: ` +
-        `${show(spentBase)} spent today (UTC), ${show(spend.amountBase)} more asked`,
+        `${show(spentBase)} spent today (UTC), ${show(askedBase)} more asked`,
     );
   }
+}
+
+/** The slot of a Stellar transaction on its source account (the key's own): its sequence number. */
+export function stellarSlot(sequence: string): string {
+  return `stellar:${sequence}`;
+}
+
+/** The slot of an EVM transaction from the key's address on chain `chainId`: its nonce. */
+export function evmSlot(chainId: number, nonce: number): string {
+  return `evm:${chainId}:${nonce}`;
 }
 
 /** The limited spends of one signed transaction. */
 export interface SpendRecord {
   keyId: string;
+  /** The transaction's slot on the key's account ({@link stellarSlot}, {@link evmSlot}). */
+  slot: string;
   /** Hex hash of the transaction as it lands on chain (Stellar transaction hash, EVM signed-transaction hash). */
   txHash: string;
   spends: readonly LimitedSpend[];
@@ -45,19 +72,33 @@ const LOCK_KEY = 'SELECT 1 FROM signer.keys WHERE id = $1 FOR UPDATE';
 
 const TODAY = "(now() AT TIME ZONE 'UTC')::date";
 
-/** Per asset: what the key spent today in other transactions, and whether this one is already counted (on any day). */
+/**
+ * Per asset: what the key spent today in other slots, and what this slot already counts (on any
+ * day, and today). `$2` holds the slot and its legacy name, each a primary key lookup.
+ */
 const SPENT = `
 SELECT asset,
-       coalesce(sum(amount_base) FILTER (WHERE day = ${TODAY} AND tx_hash <> $2), 0)::text AS spent,
-       coalesce(bool_or(tx_hash = $2), false) AS counted
+       coalesce(sum(amount_base) FILTER (WHERE day = ${TODAY} AND slot <> ALL($2::text[])), 0)::text AS spent,
+       max(amount_base) FILTER (WHERE slot = ANY($2::text[]))::text AS counted,
+       max(amount_base) FILTER (WHERE slot = ANY($2::text[]) AND day = ${TODAY})::text AS counted_today
 FROM signer.spends
-WHERE key_id = $1 AND asset = ANY($3::text[]) AND (day = ${TODAY} OR tx_hash = $2)
+WHERE key_id = $1 AND asset = ANY($3::text[]) AND (day = ${TODAY} OR slot = ANY($2::text[]))
 GROUP BY asset`;
 
+/** Keeps the greatest amount per slot; the row names the transaction that amount comes from. */
 const RECORD_SPENDS = `
-INSERT INTO signer.spends (key_id, tx_hash, asset, amount_base, day)
-SELECT $1, $2, asset, amount, ${TODAY} FROM unnest($3::text[], $4::numeric[]) AS t(asset, amount)
-ON CONFLICT (key_id, tx_hash, asset) DO NOTHING`;
+INSERT INTO signer.spends (key_id, slot, tx_hash, asset, amount_base, day)
+SELECT $1, $2, $3, asset, amount, ${TODAY} FROM unnest($4::text[], $5::numeric[]) AS t(asset, amount)
+ON CONFLICT (key_id, slot, asset) DO UPDATE
+SET amount_base = EXCLUDED.amount_base, tx_hash = EXCLUDED.tx_hash, day = EXCLUDED.day, at = EXCLUDED.at
+WHERE signer.spends.amount_base < EXCLUDED.amount_base`;
+
+interface SpentRow {
+  asset: string;
+  spent: string;
+  counted: string | null;
+  counted_today: string | null;
+}
 
 /** Records limited spends together with the decision that allows them. */
 export class SpendLedger {
@@ -92,29 +133,40 @@ export class SpendLedger {
         return 'replayed';
       }
       const assets = record.spends.map((spend) => spend.asset);
-      const { rows } = await client.query<{ asset: string; spent: string; counted: boolean }>({
+      const { rows } = await client.query<SpentRow>({
         name: 'signer-spent-today',
         text: SPENT,
-        values: [record.keyId, record.txHash, assets],
+        values: [record.keyId, [record.slot, `legacy:${record.txHash}`], assets],
       });
       const today = new Map(rows.map((row) => [row.asset, row]));
-      const fresh = record.spends.filter((spend) => !today.get(spend.asset)?.counted);
-      for (const spend of fresh) {
-        const spent = BigInt(today.get(spend.asset)?.spent ?? '0');
+      const larger: LimitedSpend[] = [];
+      for (const spend of record.spends) {
+        const row = today.get(spend.asset);
+        // The slot already counts at least this much: nothing to judge or to write.
+        if (row?.counted != null && spend.amountBase <= BigInt(row.counted)) continue;
+        const spent = BigInt(row?.spent ?? '0');
         if (spent + spend.amountBase > spend.limitBase) {
+          const countedToday = BigInt(row?.counted_today ?? '0');
           await client.query('ROLLBACK');
-          throw new DailyLimitExceededError(spend.asset, spend, spent);
+          throw new DailyLimitExceededError(
+            spend.asset,
+            spend,
+            spent + countedToday,
+            spend.amountBase - countedToday,
+          );
         }
+        larger.push(spend);
       }
-      if (fresh.length > 0) {
+      if (larger.length > 0) {
         await client.query({
           name: 'signer-record-spends',
           text: RECORD_SPENDS,
           values: [
             record.keyId,
+            record.slot,
             record.txHash,
-            fresh.map((spend) => spend.asset),
-            fresh.map((spend) => spend.amountBase.toString()),
+            larger.map((spend) => spend.asset),
+            larger.map((spend) => spend.amountBase.toString()),
           ],
         });
       }

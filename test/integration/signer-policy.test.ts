@@ -1,7 +1,8 @@
 /**
  * What the signer refuses to sign, end to end: envelopes that differ from the declared intent
  * (destination, asset, issuer, amount, memo, time bounds), EVM transactions that are not exactly
- * the declared transfer, spending over a key's daily limit (alone, concurrently, and re-signed),
+ * the declared transfer, spending over a key's daily limit (alone, concurrently, re-signed, and
+ * rebuilt in the same sequence number or nonce),
  * and every signature while the kill switch is on. Every decision must leave its audit row.
  */
 import { randomBytes } from 'node:crypto';
@@ -93,13 +94,18 @@ async function expectAuditedRefusal(code: string): Promise<void> {
 }
 
 let sequence = 1000;
-function stellarXdr(
-  source: string,
-  operations: xdr.Operation[],
-  options: { memo?: Memo; timeoutSeconds?: number } = {},
-): string {
+/** Options of an envelope: `sequence` is the transaction's own sequence number (a fresh one by default). */
+interface EnvelopeOptions {
+  memo?: Memo;
+  timeoutSeconds?: number;
+  sequence?: bigint;
+}
+
+function stellarXdr(source: string, operations: xdr.Operation[], options: EnvelopeOptions = {}): string {
   sequence += 1;
-  const builder = new TransactionBuilder(new Account(source, String(sequence)), {
+  // The builder gives the transaction the account's sequence number plus one.
+  const accountSequence = options.sequence === undefined ? BigInt(sequence) : options.sequence - 1n;
+  const builder = new TransactionBuilder(new Account(source, accountSequence.toString()), {
     fee: '100',
     networkPassphrase: passphrase,
   });
@@ -115,7 +121,7 @@ function payment(
   key: CreateKeyResponse,
   destination: string,
   amount: string,
-  options: { memo?: Memo } = {},
+  options: EnvelopeOptions = {},
 ): SignStellarRequest {
   return {
     keyId: key.keyId,
@@ -130,15 +136,20 @@ function payment(
 }
 
 let evmNonce = 0;
-function evmTransaction(to: string, value: string, data = '0x'): SignEvmRequest['transaction'] {
+function evmTransaction(
+  to: string,
+  value: string,
+  data = '0x',
+  options: { nonce?: number; maxFeePerGas?: string } = {},
+): SignEvmRequest['transaction'] {
   evmNonce += 1;
   return {
     to,
     value,
     data,
-    nonce: evmNonce,
+    nonce: options.nonce ?? evmNonce,
     gasLimit: '60000',
-    maxFeePerGas: '2000000000',
+    maxFeePerGas: options.maxFeePerGas ?? '2000000000',
     maxPriorityFeePerGas: '1000000000',
     chainId,
   };
@@ -395,11 +406,20 @@ describe('a key’s daily limit', () => {
   const destination = Keypair.random().publicKey();
 
   const spends = async (keyId: string) => {
-    const { rows } = await pool.query<{ tx_hash: string; asset: string; amount_base: string }>(
-      'SELECT tx_hash, asset, amount_base::text FROM signer.spends WHERE key_id = $1 ORDER BY at',
+    const { rows } = await pool.query<{ slot: string; tx_hash: string; asset: string; amount_base: string }>(
+      'SELECT slot, tx_hash, asset, amount_base::text FROM signer.spends WHERE key_id = $1 ORDER BY at, slot',
       [keyId],
     );
     return rows;
+  };
+  /** What the key's spends count today (UTC), per slot. */
+  const today = async (keyId: string) => {
+    const { rows } = await pool.query<{ slot: string; amount_base: string }>(
+      `SELECT slot, amount_base::text FROM signer.spends
+       WHERE key_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date ORDER BY slot`,
+      [keyId],
+    );
+    return Object.fromEntries(rows.map((row) => [row.slot, row.amount_base]));
   };
 
   beforeAll(async () => {
@@ -417,8 +437,18 @@ describe('a key’s daily limit', () => {
     );
     await expectAuditedRefusal('DAILY_LIMIT_EXCEEDED');
     expect(await spends(key.keyId)).toEqual([
-      { tx_hash: first.hash, asset: 'stellar:native', amount_base: '60000000' },
-      { tx_hash: expect.any(String), asset: 'stellar:native', amount_base: '40000000' },
+      {
+        slot: expect.stringMatching(/^stellar:\d+$/),
+        tx_hash: first.hash,
+        asset: 'stellar:native',
+        amount_base: '60000000',
+      },
+      {
+        slot: expect.stringMatching(/^stellar:\d+$/),
+        tx_hash: expect.any(String),
+        asset: 'stellar:native',
+        amount_base: '40000000',
+      },
     ]);
   });
 
@@ -442,7 +472,12 @@ describe('a key’s daily limit', () => {
     expect(again).toEqual(first);
     expect((await auditRows(requestIds.at(-1)!))[0]).toMatchObject({ decision: 'signed' });
     expect(await spends(key.keyId)).toEqual([
-      { tx_hash: first.hash, asset: 'stellar:native', amount_base: '100000000' },
+      {
+        slot: expect.stringMatching(/^stellar:\d+$/),
+        tx_hash: first.hash,
+        asset: 'stellar:native',
+        amount_base: '100000000',
+      },
     ]);
     expect(await refusal(client.signStellar(payment(key, destination, '1')))).toMatchObject({
       code: 'DAILY_LIMIT_EXCEEDED',
@@ -480,11 +515,148 @@ describe('a key’s daily limit', () => {
   it('counts only today (UTC): yesterday’s spending does not', async () => {
     const key = await client.createKey({ chain: 'stellar', ref: 'wallet:7:stellar' });
     await pool.query(
-      `INSERT INTO signer.spends (key_id, tx_hash, asset, amount_base, day)
-       VALUES ($1, 'yesterday', 'stellar:native', 100000000, (now() AT TIME ZONE 'UTC')::date - 1)`,
+      `INSERT INTO signer.spends (key_id, slot, tx_hash, asset, amount_base, day)
+       VALUES ($1, 'stellar:1', 'yesterday', 'stellar:native', 100000000, (now() AT TIME ZONE 'UTC')::date - 1)`,
       [key.keyId],
     );
     await expect(client.signStellar(payment(key, destination, '10'))).resolves.toBeDefined();
+  });
+
+  describe('when a payment is signed again in the slot it takes on the account', () => {
+    const hashOf = (transactionXdr: string) =>
+      TransactionBuilder.fromXDR(transactionXdr, passphrase).hash().toString('hex');
+
+    it('counts a Stellar envelope rebuilt with a later maxTime once, even at the limit', async () => {
+      const key = await client.createKey({ chain: 'stellar', ref: 'wallet:30:stellar' });
+      const original = payment(key, destination, '10', { sequence: 5001n, timeoutSeconds: 60 });
+      const rebuilt = payment(key, destination, '10', { sequence: 5001n, timeoutSeconds: 120 });
+      expect(hashOf(rebuilt.transactionXdr)).not.toBe(hashOf(original.transactionXdr));
+      const first = await client.signStellar(original);
+      const second = await client.signStellar(rebuilt);
+      expect(second.hash).not.toBe(first.hash);
+      expect((await auditRows(requestIds.at(-1)!))[0]).toMatchObject({ decision: 'signed' });
+      expect(await spends(key.keyId)).toEqual([
+        { slot: 'stellar:5001', tx_hash: first.hash, asset: 'stellar:native', amount_base: '100000000' },
+      ]);
+      const error = await refusal(client.signStellar(payment(key, destination, '1', { sequence: 5002n })));
+      expect(error).toMatchObject({ code: 'DAILY_LIMIT_EXCEEDED' });
+    });
+
+    it('counts another sequence number again', async () => {
+      const key = await client.createKey({ chain: 'stellar', ref: 'wallet:31:stellar' });
+      await client.signStellar(payment(key, destination, '6', { sequence: 7001n }));
+      const error = await refusal(client.signStellar(payment(key, destination, '6', { sequence: 7002n })));
+      expect(error.message).toContain('6 spent today (UTC), 6 more asked');
+      expect(await today(key.keyId)).toEqual({ 'stellar:7001': '60000000' });
+    });
+
+    it('counts the larger of two amounts signed for one slot, and judges the larger one', async () => {
+      const key = await client.createKey({ chain: 'stellar', ref: 'wallet:32:stellar' });
+      await client.signStellar(payment(key, destination, '4', { sequence: 8001n }));
+      const larger = await client.signStellar(payment(key, destination, '7', { sequence: 8001n }));
+      await client.signStellar(payment(key, destination, '5', { sequence: 8001n }));
+      expect(await spends(key.keyId)).toEqual([
+        { slot: 'stellar:8001', tx_hash: larger.hash, asset: 'stellar:native', amount_base: '70000000' },
+      ]);
+      await client.signStellar(payment(key, destination, '2', { sequence: 8002n }));
+      const error = await refusal(client.signStellar(payment(key, destination, '4', { sequence: 8002n })));
+      expect(error).toMatchObject({ code: 'DAILY_LIMIT_EXCEEDED' });
+      expect(error.message).toContain('9 spent today (UTC), 2 more asked');
+      await expectAuditedRefusal('DAILY_LIMIT_EXCEEDED');
+      await client.signStellar(payment(key, destination, '3', { sequence: 8002n }));
+      expect(await today(key.keyId)).toEqual({ 'stellar:8001': '70000000', 'stellar:8002': '30000000' });
+      expect(await refusal(client.signStellar(payment(key, destination, '0.0000001')))).toMatchObject({
+        code: 'DAILY_LIMIT_EXCEEDED',
+      });
+    });
+
+    it('judges concurrent envelopes of one slot one after the other, keeping the largest', async () => {
+      const key = await client.createKey({ chain: 'stellar', ref: 'wallet:33:stellar' });
+      const amounts = ['1', '6', '3', '9', '2', '5'];
+      const results = await Promise.allSettled(
+        amounts.map((amount) => client.signStellar(payment(key, destination, amount, { sequence: 9001n }))),
+      );
+      expect(results.every((result) => result.status === 'fulfilled')).toBe(true);
+      expect(await today(key.keyId)).toEqual({ 'stellar:9001': '90000000' });
+      await client.signStellar(payment(key, destination, '1'));
+      expect(await refusal(client.signStellar(payment(key, destination, '0.0000001')))).toMatchObject({
+        code: 'DAILY_LIMIT_EXCEEDED',
+      });
+    });
+
+    it('still counts a slot counted on an earlier day, and moves it to today only when it grows', async () => {
+      const key = await client.createKey({ chain: 'stellar', ref: 'wallet:34:stellar' });
+      await pool.query(
+        `INSERT INTO signer.spends (key_id, slot, tx_hash, asset, amount_base, day)
+         VALUES ($1, 'stellar:6001', 'a', 'stellar:native', 100000000, (now() AT TIME ZONE 'UTC')::date - 1),
+                ($1, 'stellar:6002', 'b', 'stellar:native', 20000000, (now() AT TIME ZONE 'UTC')::date - 1)`,
+        [key.keyId],
+      );
+      await client.signStellar(payment(key, destination, '10', { sequence: 6001n }));
+      expect(await today(key.keyId)).toEqual({});
+      await client.signStellar(payment(key, destination, '9', { sequence: 6002n }));
+      expect(await today(key.keyId)).toEqual({ 'stellar:6002': '90000000' });
+      const error = await refusal(client.signStellar(payment(key, destination, '2')));
+      expect(error.message).toContain('9 spent today (UTC), 2 more asked');
+    });
+
+    it('finds a spend recorded before slots by the hash of the same transaction', async () => {
+      const key = await client.createKey({ chain: 'stellar', ref: 'wallet:35:stellar' });
+      const request = payment(key, destination, '10', { sequence: 4001n });
+      const hash = hashOf(request.transactionXdr);
+      await pool.query(
+        `INSERT INTO signer.spends (key_id, slot, tx_hash, asset, amount_base, day)
+         VALUES ($1, 'legacy:' || $2, $2, 'stellar:native', 100000000, (now() AT TIME ZONE 'UTC')::date)`,
+        [key.keyId, hash],
+      );
+      expect((await client.signStellar(request)).hash).toBe(hash);
+      expect(await today(key.keyId)).toEqual({ [`legacy:${hash}`]: '100000000' });
+      expect(await refusal(client.signStellar(payment(key, destination, '1')))).toMatchObject({
+        code: 'DAILY_LIMIT_EXCEEDED',
+      });
+    });
+
+    it('counts an EVM transaction once per nonce, repriced or not, at its largest value', async () => {
+      const key = await client.createKey({ chain: 'evm', ref: 'wallet:36:evm' });
+      const to = Wallet.createRandom().address;
+      const native = (value: string, nonce: number, maxFeePerGas?: string): SignEvmRequest => ({
+        keyId: key.keyId,
+        chainId,
+        transaction: evmTransaction(to, value, '0x', { nonce, maxFeePerGas }),
+        declared: { kind: 'native', to, value },
+      });
+      const first = await client.signEvm(native('600000000000000', 7));
+      const repriced = await client.signEvm(native('600000000000000', 7, '3000000000'));
+      expect(repriced.hash).not.toBe(first.hash);
+      expect(await spends(key.keyId)).toEqual([
+        {
+          slot: `evm:${chainId}:7`,
+          tx_hash: first.hash.toLowerCase(),
+          asset: `evm:${chainId}:native`,
+          amount_base: '600000000000000',
+        },
+      ]);
+      const larger = await client.signEvm(native('900000000000000', 7));
+      expect(await refusal(client.signEvm(native('200000000000000', 8)))).toMatchObject({
+        code: 'DAILY_LIMIT_EXCEEDED',
+      });
+      await client.signEvm(native('100000000000000', 8));
+      expect(await spends(key.keyId)).toEqual([
+        {
+          slot: `evm:${chainId}:7`,
+          tx_hash: larger.hash.toLowerCase(),
+          asset: `evm:${chainId}:native`,
+          amount_base: '900000000000000',
+        },
+        {
+          slot: `evm:${chainId}:8`,
+          tx_hash: expect.any(String),
+          asset: `evm:${chainId}:native`,
+          amount_base: '100000000000000',
+        },
+      ]);
+      expect(await refusal(client.signEvm(native('1', 9)))).toMatchObject({ code: 'DAILY_LIMIT_EXCEEDED' });
+    });
   });
 
   it('keeps one counter per key', async () => {
