@@ -108,3 +108,12 @@ describe('createBotI18n', () => {
     });
   });
 });
+
+describe('identifiers in messages', () => {
+  it('shows an EVM chain id as it is written, without digit grouping, in every language', () => {
+    for (const language of ['en', 'es']) {
+      expect(i18n.t(language, 'wallet-evm-title', { chainId: 11155111 })).toContain('11155111');
+      expect(i18n.t(language, 'invoice-network-evm', { chainId: 31337 })).toContain('31337');
+    }
+  });
+});

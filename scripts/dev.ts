@@ -1,6 +1,8 @@
 // `npm run dev`: the whole platform on one machine with long polling. Needs only BOT_TOKEN (from the
 // environment or .env). Local secrets are generated once into .dev-secrets.env (git-ignored) and
-// each process receives only the variables it needs: the master key goes to the signer alone.
+// each process receives only the secrets it needs: the master key goes to the signer alone. Every
+// other variable (a setting such as EVM_TOKENS or EVM_CONFIRMATIONS) reaches all three processes.
+// Stop it with Ctrl-C (or SIGTERM to this script): each process then finishes its work in flight.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -60,13 +62,25 @@ if (!env.BOT_TOKEN) {
 }
 const secrets = { ...devSecrets(), ...pick(env, ['SIGNER_MASTER_KEY', 'SIGNER_AUTH_SECRET']) };
 const databaseUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/chatpay_dev';
+/** Variables given only to the processes named below, never to all three. */
+const PER_PROCESS = new Set([
+  'BOT_TOKEN',
+  'BOT_MODE',
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
+  'PORT',
+  'DATABASE_URL',
+  'SIGNER_URL',
+  'SIGNER_AUTH_SECRET',
+  'SIGNER_MASTER_KEY',
+  'SIGNER_DATABASE_URL',
+]);
+const settings = Object.fromEntries(Object.entries(env).filter(([name]) => !PER_PROCESS.has(name)));
 const shared = {
+  ...settings,
   LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   STELLAR_NETWORK: env.STELLAR_NETWORK ?? 'testnet',
-  ...pick(env, ['STELLAR_HORIZON_URL', 'STELLAR_NETWORK_PASSPHRASE', 'STELLAR_FRIENDBOT_URL']),
   EVM_CHAIN_ID: env.EVM_CHAIN_ID ?? '11155111',
-  PATH: env.PATH,
-  HOME: env.HOME,
 };
 const chainReaders = {
   ...shared,
@@ -74,7 +88,6 @@ const chainReaders = {
   DATABASE_URL: databaseUrl,
   REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   BOT_TOKEN: env.BOT_TOKEN,
-  ...pick(env, ['TELEGRAM_API_ROOT']),
 };
 const signerUrl = env.SIGNER_URL ?? 'http://127.0.0.1:8787';
 
@@ -112,9 +125,13 @@ const stopAll = (signal: NodeJS.Signals) => {
   for (const child of children) child.kill('SIGTERM');
 };
 for (const [name, childEnv] of Object.entries(processes)) {
+  // Each child in a process group of its own: Ctrl-C reaches this script alone, which asks every
+  // child once. A child that got the terminal's signal and then ours would take the second as
+  // "exit now" and cut its work in flight short.
   const child = spawn(process.execPath, ['--import', 'tsx', entries[name]!], {
     env: childEnv,
     stdio: 'inherit',
+    detached: true,
   });
   child.on('exit', (code) => {
     log(`${name} exited with ${code}`);
@@ -123,5 +140,11 @@ for (const [name, childEnv] of Object.entries(processes)) {
   });
   children.push(child);
 }
-process.once('SIGINT', () => stopAll('SIGINT'));
-process.once('SIGTERM', () => stopAll('SIGTERM'));
+// `on`, not `once`: tsx relays the terminal's signal too, and a second one must not kill this
+// script before its children have stopped.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stopAll(signal));
+// Should this script end some other way, its children (in groups of their own) must not live on.
+process.on('exit', () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+});
