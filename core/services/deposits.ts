@@ -7,7 +7,9 @@
  * every state change is a conditional write whose RETURNING tells the caller whether IT made the
  * change. Only the call that inserted a row, or moved it from one status to the next, acts on it
  * (settles an invoice, queues a notification); a live watcher, a restarted one and any number of
- * re-syncs can see the same event at the same time and the owner still hears of it once.
+ * re-syncs can see the same event at the same time and the owner still hears of it once. The
+ * notification is written to the outbox in the transaction that makes the change and queued after
+ * the commit (core/services/notification-outbox.ts), so a crash in between loses nothing.
  *
  * Lifecycle of a deposit (see prisma/schema.prisma `DepositStatus`):
  * - Stellar: recorded CREDITED at once (a closed ledger is final).
