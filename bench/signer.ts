@@ -13,13 +13,10 @@
  *
  *   npx tsx bench/signer.ts [transactions] [concurrency]
  */
-import { randomBytes } from 'node:crypto';
 import { Account, Asset, Keypair, Networks, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
-import { createSignerClient } from '../core/adapters/signer-client.ts';
 import { createLogger } from '../core/logger.ts';
-import { dailyLimitsSchema } from '../core/signer-protocol/daily-limits.ts';
-import { startSigner } from '../signer/server.ts';
 import { createTestDatabase } from '../test/support/database.ts';
+import { startTestSigner } from '../test/support/test-signer.ts';
 
 const total = Number(process.argv[2] ?? 5_000);
 const concurrency = Number(process.argv[3] ?? 32);
@@ -35,23 +32,15 @@ function percentile(sorted: number[], p: number): number {
 
 const database = await createTestDatabase('bench_signer');
 const logger = createLogger({ level: 'warn', name: 'signer-bench' });
-const authSecret = randomBytes(32).toString('base64url');
-const signer = await startSigner(
-  {
-    SIGNER_URL: 'http://127.0.0.1:0',
-    SIGNER_AUTH_SECRET: authSecret,
-    SIGNER_MASTER_KEY: randomBytes(32).toString('base64'),
-    SIGNER_DATABASE_URL: database.url,
-    EVM_CHAIN_ID: 31337,
-    stellar: { passphrase },
-    // High enough never to refuse: (c) measures the cost of judging and recording, not refusals.
-    SIGNER_DAILY_LIMITS: dailyLimitsSchema.parse('wallet:stellar:native=1000000000'),
-  },
+// The daily limit is high enough never to refuse: (c) measures the cost of judging and recording.
+const { signer, keys: client } = await startTestSigner({
+  databaseUrl: database.url,
+  passphrase,
+  dailyLimits: 'wallet:stellar:native=1000000000',
   logger,
-);
+});
 
 try {
-  const client = createSignerClient({ url: signer.url, authSecret });
   const key = await client.createKey({ chain: 'stellar', ref: 'bench:stellar' });
   const destination = Keypair.random().publicKey();
 

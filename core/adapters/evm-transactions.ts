@@ -6,6 +6,7 @@
  */
 import { FetchRequest, Interface, JsonRpcProvider, Transaction, getAddress, isError, toBeHex } from 'ethers';
 import { AppError, PermanentError } from '../errors.ts';
+import { EvmRpcError } from './evm-rpc.ts';
 import type { EvmCall, EvmReceipt, EvmTransactions } from '../services/payment-execution/ports.ts';
 
 /** The transaction's nonce is already used on chain: by this transaction, or by another. */
@@ -50,18 +51,6 @@ export class EvmBroadcastUnknownError extends AppError {
   }
 }
 
-/** A JSON-RPC read of the submission side failed; safe to retry. */
-export class EvmTransactionsRpcError extends AppError {
-  readonly retryable = true;
-
-  constructor(
-    readonly method: string,
-    options?: { cause?: unknown },
-  ) {
-    super('EVM_RPC_UNAVAILABLE', `EVM JSON-RPC ${method} failed`, { method }, options);
-  }
-}
-
 /** Options of {@link createEvmTransactions}. */
 export interface EvmTransactionsOptions {
   rpcUrl: string;
@@ -102,7 +91,7 @@ export function createEvmTransactions(options: EvmTransactionsOptions): EvmTrans
     try {
       return (await provider.send(method, params)) as T;
     } catch (error) {
-      throw new EvmTransactionsRpcError(method, { cause: error });
+      throw new EvmRpcError(method, { cause: error });
     }
   };
 
@@ -130,7 +119,7 @@ export function createEvmTransactions(options: EvmTransactionsOptions): EvmTrans
         if (/insufficient funds/i.test(message)) throw new EvmInsufficientFundsError(undefined);
         if (isError(error, 'CALL_EXCEPTION') || /revert/i.test(message))
           throw new EvmExecutionRevertedError(call.to, { cause: error });
-        throw new EvmTransactionsRpcError('eth_estimateGas', { cause: error });
+        throw new EvmRpcError('eth_estimateGas', { cause: error });
       }
     },
 

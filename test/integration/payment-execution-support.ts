@@ -4,7 +4,6 @@
  * dependencies built from the real adapters (each call builds its own, as a worker process would).
  */
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { createPrismaClient, type PrismaClient } from '../../core/adapters/prisma-client.ts';
 import { createUserRepository } from '../../core/adapters/user-repository.ts';
 import { createWalletRepository } from '../../core/adapters/wallet-repository.ts';
@@ -12,7 +11,6 @@ import { createIntentRepository } from '../../core/adapters/intent-repository.ts
 import { createPaymentIntentRepository } from '../../core/adapters/payment-intent-repository.ts';
 import { createInvoiceRepository } from '../../core/adapters/invoice-repository.ts';
 import { createSourceAccountLock } from '../../core/adapters/source-account-lock.ts';
-import { createSignerClient } from '../../core/adapters/signer-client.ts';
 import {
   createStellarNetwork,
   createStellarTransactionFactory,
@@ -21,16 +19,16 @@ import { createStellarPaymentFactory } from '../../core/adapters/stellar-payment
 import { createEvmNetwork } from '../../core/adapters/evm-rpc.ts';
 import { createEvmTransactions } from '../../core/adapters/evm-transactions.ts';
 import { paymentIntentKey } from '../../core/domain/intent-keys.ts';
-import { dailyLimitsSchema } from '../../core/signer-protocol/daily-limits.ts';
 import type { KeyService, PaymentOrder, WalletRecord } from '../../core/ports.ts';
 import type { PaymentStatusUpdate } from '../../core/services/payment-execution/ports.ts';
 import type { PaymentExecutionDeps } from '../../core/services/payment-execution.ts';
 import { provisionWallets } from '../../core/services/wallet-provisioning.ts';
-import { startSigner, type RunningSigner } from '../../signer/server.ts';
+import type { RunningSigner } from '../../signer/server.ts';
 import { startHorizonDouble, type HorizonDouble } from '../doubles/horizon-double.ts';
 import { startAnvil, type AnvilNode } from '../support/anvil.ts';
 import { rpcCall } from '../support/evm-chain.ts';
 import { createTestDatabase } from '../support/database.ts';
+import { startTestSigner } from '../support/test-signer.ts';
 
 /** The peers one test file runs against. */
 export interface PaymentTestEnv {
@@ -58,25 +56,18 @@ export async function startPaymentTestEnv(options: {
     options.horizon ? startHorizonDouble() : undefined,
     options.anvil ? startAnvil() : undefined,
   ]);
-  const authSecret = randomBytes(32).toString('base64url');
-  const signer = await startSigner(
-    {
-      SIGNER_URL: 'http://127.0.0.1:0',
-      SIGNER_AUTH_SECRET: authSecret,
-      SIGNER_MASTER_KEY: randomBytes(32).toString('base64'),
-      SIGNER_DATABASE_URL: database.url,
-      EVM_CHAIN_ID: anvil?.chainId ?? 31337,
-      stellar: { passphrase: horizon?.passphrase ?? 'Standalone Network ; February 2017' },
-      SIGNER_DAILY_LIMITS: dailyLimitsSchema.parse(options.dailyLimits ?? ''),
-    },
-    pino({ level: 'silent' }),
-  );
+  const { signer, authSecret, keys } = await startTestSigner({
+    databaseUrl: database.url,
+    passphrase: horizon?.passphrase ?? 'Standalone Network ; February 2017',
+    evmChainId: anvil?.chainId,
+    dailyLimits: options.dailyLimits,
+  });
   return {
     databaseUrl: database.url,
     prisma,
     signer,
     authSecret,
-    keys: createSignerClient({ url: signer.url, authSecret }),
+    keys,
     horizon,
     anvil,
     async close() {

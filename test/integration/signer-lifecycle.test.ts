@@ -9,9 +9,8 @@ import { Account, Keypair, Networks, Operation, TransactionBuilder } from '@stel
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignerClient } from '../../core/adapters/signer-client.ts';
-import { createLogger } from '../../core/logger.ts';
-import { startSigner } from '../../signer/server.ts';
 import { createTestDatabase } from '../support/database.ts';
+import { startTestSigner } from '../support/test-signer.ts';
 
 let database: { url: string; drop: () => Promise<void> };
 
@@ -104,19 +103,10 @@ describe('signer/main.ts', () => {
 
 describe('closing a running signer', () => {
   it('finishes the requests in flight, then refuses connections', async () => {
-    const authSecret = randomBytes(32).toString('base64url');
-    const signer = await startSigner(
-      {
-        SIGNER_URL: 'http://127.0.0.1:0',
-        SIGNER_AUTH_SECRET: authSecret,
-        SIGNER_MASTER_KEY: randomBytes(32).toString('base64'),
-        SIGNER_DATABASE_URL: database.url,
-        EVM_CHAIN_ID: 31337,
-        stellar: { passphrase: Networks.TESTNET },
-      },
-      createLogger({ level: 'silent', name: 'signer-test' }),
-    );
-    const client = createSignerClient({ url: signer.url, authSecret });
+    const { signer, keys: client } = await startTestSigner({
+      databaseUrl: database.url,
+      passphrase: Networks.TESTNET,
+    });
     const key = await client.createKey({ chain: 'stellar', ref: 'wallet:close:stellar' });
     const destination = Keypair.random().publicKey();
 

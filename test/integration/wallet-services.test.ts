@@ -1,23 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../../core/adapters/prisma-client.ts';
 import { createUserRepository } from '../../core/adapters/user-repository.ts';
 import { createWalletRepository } from '../../core/adapters/wallet-repository.ts';
 import { createIntentRepository } from '../../core/adapters/intent-repository.ts';
 import { createSourceAccountLock } from '../../core/adapters/source-account-lock.ts';
-import { createSignerClient } from '../../core/adapters/signer-client.ts';
 import {
   createStellarNetwork,
   createStellarTransactionFactory,
 } from '../../core/adapters/stellar-horizon.ts';
 import { TREASURY_KEY_REF, activationIntentKey } from '../../core/domain/intent-keys.ts';
-import type { JobProducer, Notification, StellarNetwork } from '../../core/ports.ts';
+import type { JobProducer, KeyService, Notification, StellarNetwork } from '../../core/ports.ts';
 import { provisionWallets } from '../../core/services/wallet-provisioning.ts';
 import { activateStellarWallet, type ActivationDeps } from '../../core/services/wallet-activation.ts';
-import { startSigner, type RunningSigner } from '../../signer/server.ts';
+import type { RunningSigner } from '../../signer/server.ts';
 import { startHorizonDouble } from '../doubles/horizon-double.ts';
 import { createTestDatabase } from '../support/database.ts';
+import { startTestSigner } from '../support/test-signer.ts';
 
 type HorizonDouble = Awaited<ReturnType<typeof startHorizonDouble>>;
 
@@ -25,7 +23,7 @@ let prisma: PrismaClient;
 let drop: () => Promise<void>;
 let signer: RunningSigner;
 let horizon: HorizonDouble;
-let authSecret: string;
+let keys: KeyService;
 let treasury: string;
 
 /** Records what the services enqueue; the queue itself is exercised by the end-to-end tests. */
@@ -46,19 +44,10 @@ beforeAll(async () => {
   drop = database.drop;
   prisma = createPrismaClient(database.url);
   horizon = await startHorizonDouble();
-  authSecret = randomBytes(32).toString('base64url');
-  signer = await startSigner(
-    {
-      SIGNER_URL: 'http://127.0.0.1:0',
-      SIGNER_AUTH_SECRET: authSecret,
-      SIGNER_MASTER_KEY: randomBytes(32).toString('base64'),
-      SIGNER_DATABASE_URL: database.url,
-      EVM_CHAIN_ID: 31337,
-      stellar: { passphrase: horizon.passphrase },
-    },
-    pino({ level: 'silent' }),
-  );
-  const keys = createSignerClient({ url: signer.url, authSecret });
+  ({ signer, keys } = await startTestSigner({
+    databaseUrl: database.url,
+    passphrase: horizon.passphrase,
+  }));
   treasury = (await keys.createKey({ chain: 'stellar', ref: TREASURY_KEY_REF })).address;
   horizon.createAccount(treasury, '1000');
 });
@@ -74,7 +63,7 @@ function deps(overrides: { stellar?: StellarNetwork } = {}) {
   const activation: ActivationDeps = {
     wallets: createWalletRepository(prisma),
     intents: createIntentRepository(prisma),
-    keys: createSignerClient({ url: signer.url, authSecret }),
+    keys,
     stellar:
       overrides.stellar ??
       createStellarNetwork({
