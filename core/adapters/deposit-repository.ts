@@ -24,14 +24,11 @@ import {
   type WatcherCursorUpdate,
 } from '../services/deposits.ts';
 import { pgRunner, releaseNotifications, stageNotifications } from './notification-outbox.ts';
+import { NOW_UTC, utcTimestamp as utc } from './sql-time.ts';
 
 /** Postgres error codes after which a transaction may simply be run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_TRANSACTION_ATTEMPTS = 5;
-
-/** A UTC instant as a `timestamp without time zone` literal, the way Prisma stores DateTime. */
-const utc = (date: Date) => date.toISOString().replace('Z', '');
-const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 
 const INVOICE_COLUMNS = `id, payee_user_id::text AS payee_user_id, rail::text AS rail, chain_id,
   asset_code, asset_issuer, amount_base::text AS amount_base, payee_address, memo_id::text AS memo_id,

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { Notification, NotificationOutbox, StagedNotifications } from '../ports.ts';
 import { notificationJob } from '../queues.ts';
 import type { PrismaClient } from './prisma-client.ts';
+import { NOW_UTC, utcTimestamp } from './sql-time.ts';
 
 /** Runs one statement with positional parameters and returns its rows. */
 export type SqlRunner = <Row>(text: string, params: unknown[]) => Promise<Row[]>;
@@ -25,9 +26,6 @@ export function pgRunner(client: pg.Pool | pg.PoolClient): SqlRunner {
 export function prismaRunner(prisma: Pick<PrismaClient, '$queryRawUnsafe'>): SqlRunner {
   return <Row>(text: string, params: unknown[]) => prisma.$queryRawUnsafe<Row[]>(text, ...params);
 }
-
-// Timestamps are UTC in `timestamp without time zone`, the way Prisma stores DateTime.
-const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 
 /**
  * Writes the notifications as one outbox row with whatever runs `sql` (call it inside the
@@ -56,7 +54,6 @@ const storedPayloads = z.array(notificationJob.payload);
 
 /** The {@link NotificationOutbox} on `sql`; rows that do not parse are logged and left for a person. */
 export function createNotificationOutbox(sql: SqlRunner, logger: Logger): NotificationOutbox {
-  const utc = (date: Date) => date.toISOString().replace('Z', '');
   return {
     release: (ids) => releaseNotifications(sql, ids),
 
@@ -69,7 +66,7 @@ export function createNotificationOutbox(sql: SqlRunner, logger: Logger): Notifi
                ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) stale
          WHERE o.id = stale.id
          RETURNING o.id::text AS id, o.payloads`,
-        [utc(before), limit],
+        [utcTimestamp(before), limit],
       );
       return rows.flatMap((row) => {
         const parsed = storedPayloads.safeParse(row.payloads);

@@ -239,7 +239,6 @@ describe('the notification outbox', () => {
     expect(messagesTo(owner.telegramId)).toEqual([]);
     await sender.send({ kind: 'deposit-received', depositId: recorded[0]!.id, revision: 1 }, logger);
     expect(messagesTo(owner.telegramId)).toEqual([expect.stringContaining('You received 2.5 USDC')]);
-    await pool.query('DELETE FROM notification_outbox');
   });
 
   it('commits the payee notice of a Stars payment with the payment, once per charge', async () => {
